@@ -1,0 +1,162 @@
+"""The stance model: one transformer encoder, two 3-way heads (stance, sentiment).
+
+The heads read the [CLS] state and, with `pooling="markers"`, the states at the first `[TGT]` and
+`[HLD]` marker tokens (entity-marker pooling, Baldini Soares et al. 2019). The forward pass takes only
+the tokenizer's outputs, so the model exports to ONNX and runs anywhere a sequence classifier runs.
+Logits come as one (batch, 6) tensor: columns 0-2 are the stance head, 3-5 the sentiment head.
+A model directory holds `encoder/` (Hugging Face format, safetensors, with the tokenizer),
+`heads.safetensors` and `stance.json` (the `ModelSpec`): only safe formats.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal, Optional
+
+import torch
+from pydantic import BaseModel, ConfigDict
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, TARGET_MARKERS, Scheme
+from stance.errors import ModelNotFoundError
+from stance.labels import LABEL_SETS, TASKS
+
+Pooling = Literal["cls", "markers"]
+SPEC_FILE = "stance.json"
+HEADS_FILE = "heads.safetensors"
+ENCODER_DIR = "encoder"
+
+
+class ModelSpec(BaseModel):
+    """Everything needed to rebuild and use a saved model, stored beside its weights."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label_sets: dict[str, list[str]]
+    scheme: Scheme
+    pooling: Pooling
+    max_length: int
+    encoding_version: int = ENCODING_VERSION
+    base_model: str = ""
+    temperature: dict[str, float] = {}
+
+    @classmethod
+    def default(cls, scheme: Scheme, pooling: Pooling, max_length: int, base_model: str) -> "ModelSpec":
+        sets = {task: list(LABEL_SETS[task]) for task in TASKS}
+        return cls(label_sets=sets, scheme=scheme, pooling=pooling, max_length=max_length, base_model=base_model)
+
+
+def _first_position(input_ids: torch.Tensor, token_id: int) -> torch.Tensor:
+    """Index of the first `token_id` in each row, 0 ([CLS]) when the row has none."""
+    hits = (input_ids == token_id).int()
+    return hits.argmax(dim=1)
+
+
+class StanceModel(nn.Module):
+    """Encoder + stance and sentiment heads; `forward` returns {"logits", "loss"?}."""
+
+    def __init__(self, encoder: nn.Module, spec: ModelSpec, marker_ids: dict[str, int]) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.spec = spec
+        self.marker_ids = marker_ids
+        hidden = encoder.config.hidden_size
+        width = hidden * (3 if spec.pooling == "markers" else 1)
+        n_out = sum(len(labels) for labels in spec.label_sets.values())
+        self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
+        self.head = nn.Linear(width, n_out)
+        self.label_smoothing = 0.0  # set by training only
+
+    @property
+    def config(self):  # Trainer and pipelines look for `model.config`
+        return self.encoder.config
+
+    def pool(self, hidden: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+        cls = hidden[:, 0]
+        if self.spec.pooling == "cls":
+            return cls
+        rows = torch.arange(hidden.size(0), device=hidden.device)
+        target = hidden[rows, _first_position(input_ids, self.marker_ids[TARGET_MARKERS[0]])]
+        holder = hidden[rows, _first_position(input_ids, self.marker_ids[HOLDER_MARKERS[0]])]
+        return torch.cat([cls, target, holder], dim=-1)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: Optional[torch.Tensor] = None,
+        labels: Optional[torch.Tensor] = None,
+    ) -> dict[str, torch.Tensor]:
+        """`labels` (training only) encode task and class as `task_index * 3 + class_index`."""
+        kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            kwargs["token_type_ids"] = token_type_ids
+        hidden = self.encoder(**kwargs).last_hidden_state
+        logits = self.head(self.dropout(self.pool(hidden, input_ids)))
+        out = {"logits": logits}
+        if labels is not None:
+            out["loss"] = task_loss(logits, labels, self.label_smoothing)
+        return out
+
+    def save(self, path: Path, tokenizer) -> None:
+        """Write encoder (+ tokenizer), heads and spec to `path` in safe formats."""
+        path = Path(path)
+        self.encoder.save_pretrained(path / ENCODER_DIR)
+        tokenizer.save_pretrained(path / ENCODER_DIR)
+        head = {k: v.detach().contiguous().cpu() for k, v in self.head.state_dict().items()}
+        save_file(head, str(path / HEADS_FILE))
+        (path / SPEC_FILE).write_text(self.spec.model_dump_json(indent=2))
+
+
+def task_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Cross-entropy of each row's own head: row i's task is labels[i] // 3, its class labels[i] % 3."""
+    per_task = logits.view(logits.size(0), len(TASKS), 3)
+    rows = torch.arange(logits.size(0), device=logits.device)
+    return nn.functional.cross_entropy(per_task[rows, labels // 3], labels % 3, label_smoothing=label_smoothing)
+
+
+def add_marker_tokens(tokenizer) -> dict[str, int]:
+    """Add the marker tokens as special tokens (idempotent); return their ids."""
+    tokenizer.add_special_tokens({"additional_special_tokens": list(MARKER_TOKENS)})
+    return {tok: tokenizer.convert_tokens_to_ids(tok) for tok in MARKER_TOKENS}
+
+
+def build_model(base_model: str, spec: ModelSpec):
+    """A fresh model from a pre-trained encoder (hub id or local path): returns (model, tokenizer)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    marker_ids = add_marker_tokens(tokenizer)
+    encoder = AutoModel.from_pretrained(base_model, add_pooling_layer=False)
+    encoder.resize_token_embeddings(len(tokenizer))
+    return StanceModel(encoder, spec, marker_ids), tokenizer
+
+
+def load_model_dir(path: Path):
+    """Load a saved model directory: returns (model in eval mode, tokenizer, spec)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    path = Path(path)
+    missing = [name for name in (SPEC_FILE, HEADS_FILE, ENCODER_DIR) if not (path / name).exists()]
+    if missing:
+        raise ModelNotFoundError(
+            f"{path} is not a stance model directory: missing {sorted(missing)}. Expected the files "
+            f"written by `stance train` ({SPEC_FILE}, {HEADS_FILE}, {ENCODER_DIR}/). Fix: pass a model "
+            f"tag from `stance models list` or the `model/` folder of a training run."
+        )
+    try:
+        spec = ModelSpec.model_validate(json.loads((path / SPEC_FILE).read_text()))
+        tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
+        encoder = AutoModel.from_pretrained(path / ENCODER_DIR, add_pooling_layer=False)
+        model = StanceModel(encoder, spec, add_marker_tokens(tokenizer))
+        model.head.load_state_dict(load_file(str(path / HEADS_FILE)))
+    except ModelNotFoundError:
+        raise
+    except Exception as err:  # corrupted JSON, weights or tokenizer: say which model and why
+        raise ModelNotFoundError(
+            f"The model at {path} could not be loaded: {type(err).__name__}: {err}. Fix: re-register "
+            f"it from its training run, or train a new one with `stance train`."
+        ) from err
+    return model.eval(), tokenizer, spec

@@ -1,0 +1,101 @@
+"""The overfit test: a few steps on six examples, loss falls, register, load back, same predictions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stance.classifier import StanceClassifier
+from stance.errors import ModelNotFoundError
+from stance.schema import Example
+from stance.store import load, resolve_model_path
+from training.config import Config
+from training.register import register
+from training.train import fit
+
+SIX = [
+    ("Iran praised its great ally China for the deal.", (29, 34), "stance", "favor", (0, 4)),
+    ("Russia condemned the terrible attack by the United States.", (44, 57), "stance", "against", (0, 6)),
+    ("The minister met Iran on Tuesday.", (17, 21), "stance", "neutral", None),
+    ("Iran is a good friend, he said.", (0, 4), "sentiment", "positive", None),
+    ("The Kremlin was accused of a crime.", (4, 11), "sentiment", "negative", None),
+    ("China has talks in Moscow.", (0, 5), "sentiment", "neutral", None),
+]
+
+
+def six_examples() -> list[Example]:
+    return [
+        Example(id=str(i), text=t, target_span=span, holder_span=holder, task=task, label=label, dataset="toy", split="train")
+        for i, (t, span, task, label, holder) in enumerate(SIX)
+    ]
+
+
+def tiny_config(base: str, **train) -> Config:
+    source = {"dataset": "toy", "split": "train"}
+    return Config.model_validate(
+        {
+            "model": {"base": base, "max_length": 64},
+            "data": {"train": [source], "dev": [source]},
+            "train": {"epochs": 60, "learning_rate": 5e-3, "batch_size": 6, "warmup_ratio": 0.0, "patience": 100, **train},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def overfit_run(tiny_bert, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    examples = six_examples()
+    model, tokenizer = fit(tiny_config(str(tiny_bert)), examples, {"toy-train": examples}, run_dir)
+    model.save(run_dir / "model", tokenizer)
+    return run_dir, examples
+
+
+def test_loss_falls_and_the_model_fits_six_examples(overfit_run) -> None:
+    run_dir, examples = overfit_run
+    losses = [row["loss"] for row in json.loads((run_dir / "log_history.json").read_text()) if "loss" in row]
+    assert losses[-1] < 0.5 * losses[0]
+    predictions = StanceClassifier.from_path(run_dir / "model").predict([e.item() for e in examples])
+    assert [p.label(e.task) for p, e in zip(predictions, examples)] == [e.label for e in examples]
+
+
+def test_register_and_load_back_give_identical_predictions(overfit_run, bentoml_home) -> None:
+    run_dir, examples = overfit_run
+    items = [e.item() for e in examples]
+    before = StanceClassifier.from_path(run_dir / "model", bf16=False).predict(items)
+    tag = register(run_dir / "model", "stance", {"name": "tiny"}, {"test": {}}, "abc")
+    assert tag.startswith("stance:")
+    assert resolve_model_path("stance:latest").is_relative_to(bentoml_home)
+    after = StanceClassifier.from_ref(tag, bf16=False).predict(items)
+    assert after == before
+    model, tokenizer, spec = load(tag)
+    assert spec.label_sets["stance"] == ["against", "neutral", "favor"]
+
+
+def test_batched_and_one_by_one_predictions_match(overfit_run) -> None:
+    run_dir, examples = overfit_run
+    classifier = StanceClassifier.from_path(run_dir / "model", bf16=False, batch_size=4)
+    items = [e.item() for e in examples]
+    batched = classifier.logits(items)
+    for i, item in enumerate(items):
+        single = classifier.logits([item])[0]
+        assert (single - batched[i]).abs().max() < 1e-4
+
+
+def test_missing_model_tag_says_how_to_get_one(bentoml_home) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"No model 'stance:latest'.*Models in the store: none.*stance train"):
+        load("stance:latest")
+
+
+def test_malformed_model_directory_is_named(tmp_path, overfit_run) -> None:
+    run_dir, _ = overfit_run
+    broken = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(run_dir / "model", broken)
+    (broken / "heads.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelNotFoundError, match=r"could not be loaded.*re-register"):
+        load(broken)
+    (broken / "stance.json").unlink()
+    with pytest.raises(ModelNotFoundError, match=r"missing \['stance.json'\]"):
+        load(broken)

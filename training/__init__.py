@@ -1,0 +1,1 @@
+"""Fine-tuning pipeline: dataset readers, build, config, training, registration."""

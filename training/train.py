@@ -1,0 +1,216 @@
+"""Fine-tune the stance model with the transformers Trainer and save the best checkpoint.
+
+`fit` takes examples and returns the trained model; `train` is the whole pipeline from a config:
+build the data if needed, fit, evaluate the best model on dev and test through `StanceClassifier`
+(the one inference path) and write the run directory (resolved config, logs, metrics, model/).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import tomli_w
+import torch
+
+from stance.classifier import StanceClassifier
+from stance.encoding import encode_batch
+from stance.labels import LABEL_SETS, TASKS
+from stance.metrics import classification_metrics
+from stance.modeling import ModelSpec, StanceModel, build_model
+from stance.schema import Example
+from training.config import PACKAGED_BASE, Config, Source
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    model_dir: Path
+    metrics: dict
+
+
+def resolve_base(base: str) -> str:
+    """A local directory for `base`: an installed model package, a path, else the hub id unchanged."""
+    if Path(base).expanduser().is_dir():
+        return str(Path(base).expanduser())
+    if "/" not in base and importlib.util.find_spec(base) is not None:
+        path = importlib.resources.files(base) / "model"
+        if path.is_dir():
+            return str(path)
+    return base  # a hub id: loaded from the local HF cache (HF_HUB_OFFLINE=1) or downloaded
+
+
+def encoded_label(example: Example) -> int:
+    """Task and class in one integer: task_index * 3 + class_index (see `stance.modeling.task_loss`)."""
+    return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
+
+
+def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
+    """A datasets.Dataset of token ids, labels and lengths (for length-grouped batches)."""
+    from datasets import Dataset
+
+    encoded = encode_batch(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
+    encoded["labels"] = [encoded_label(e) for e in examples]
+    encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+    return Dataset.from_dict(encoded)
+
+
+def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
+    if source.max_examples is None or len(examples) <= source.max_examples:
+        return examples
+    ordered = sorted(examples, key=lambda e: e.id)
+    return sorted(random.Random(seed).sample(ordered, source.max_examples), key=lambda e: e.id)
+
+
+def compute_metrics(eval_pred) -> dict[str, float]:
+    """F1m of each task present in a dev set (one dev set = one dataset = one task)."""
+    logits, labels = eval_pred.predictions, eval_pred.label_ids
+    out: dict[str, float] = {}
+    for t, task in enumerate(TASKS):
+        rows = labels // 3 == t
+        if rows.any():
+            names = LABEL_SETS[task]
+            pred = logits[rows, 3 * t : 3 * t + 3].argmax(-1)
+            m = classification_metrics(task, [names[i] for i in labels[rows] % 3], [names[i] for i in pred])
+            out["f1m"] = m["f1m"]
+            out["accuracy"] = m["accuracy"]
+    return out
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    class StanceTrainer(Trainer):
+        """Adds `eval_selection_f1m` (mean dev F1m over the selection sets) and stops early on it.
+
+        Early stopping lives here, not in EarlyStoppingCallback: with several dev sets the callback
+        only ever sees one set's metrics at a time.
+        """
+
+        selection: Sequence[str] = ()
+        patience: int = 2
+
+        def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
+            metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+            if metric_key_prefix == "eval" and eval_dataset is None:
+                score = float(np.mean([metrics[f"eval_{name}_f1m"] for name in self.selection]))
+                metrics["eval_selection_f1m"] = score
+                self.log({"selection_f1m": score})
+                self._stop_if_stale(score)
+            return metrics
+
+        def _stop_if_stale(self, score: float) -> None:
+            history = getattr(self, "_selection_history", [])
+            history.append(score)
+            self._selection_history = history
+            if len(history) > self.patience and max(history[-self.patience :]) <= max(history[: -self.patience]):
+                logger.info("No dev improvement in %d evaluations: stopping early.", self.patience)
+                self.control.should_training_stop = True
+
+    return StanceTrainer
+
+
+def dev_name(source: Source) -> str:
+    return f"{source.dataset}-{source.split}".replace(":", "-")
+
+
+def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run_dir: Path) -> tuple[StanceModel, object]:
+    """Fine-tune on `train`, select on the `dev` sets named in `config.data.selection`; return (best model, tokenizer)."""
+    from transformers import TrainingArguments, set_seed
+
+    set_seed(config.train.seed)
+    if config.train.threads:
+        torch.set_num_threads(config.train.threads)
+    spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
+    model, tokenizer = build_model(resolve_base(config.model.base), spec)
+    model.label_smoothing = config.train.label_smoothing
+    train_ds = to_dataset(train, tokenizer, spec)
+    dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
+    steps_per_epoch = max(1, len(train_ds) // config.train.batch_size)
+    eval_steps = max(1, steps_per_epoch // config.train.evals_per_epoch)
+    args = TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=config.train.epochs,
+        learning_rate=config.train.learning_rate,
+        per_device_train_batch_size=config.train.batch_size,
+        per_device_eval_batch_size=config.train.eval_batch_size,
+        warmup_steps=int(config.train.warmup_ratio * steps_per_epoch * config.train.epochs),
+        weight_decay=config.train.weight_decay,
+        bf16=config.train.bf16,
+        use_cpu=True,
+        seed=config.train.seed,
+        data_seed=config.train.seed,
+        eval_strategy="steps",
+        eval_steps=eval_steps,
+        save_strategy="steps",
+        save_steps=eval_steps,
+        save_total_limit=2,
+        save_only_model=True,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_selection_f1m",
+        greater_is_better=True,
+        logging_steps=max(1, min(50, eval_steps // 4)),
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        disable_tqdm=False,
+    )
+    trainer_cls = _trainer_class()
+    trainer_cls.selection = [n.replace(":", "-") for n in config.data.selection] or list(dev_ds)
+    trainer_cls.patience = config.train.patience
+    trainer = trainer_cls(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=dev_ds,
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+    )
+    trainer.train()
+    (run_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
+    return trainer.model, tokenizer
+
+
+def load_sources(config: Config, sources: Sequence[Source]) -> dict[str, list[Example]]:
+    """Examples of each source (building the processed data first if it is missing), keyed by name."""
+    from training.build import ensure_built, load_split
+
+    processed = Path(config.data.processed_dir)
+    ensure_built(Path(config.data.dir), processed, sorted({s.dataset for s in sources}))
+    return {dev_name(s): sample(load_split(processed, s.dataset, s.split), s, config.train.seed) for s in sources}
+
+
+def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
+    """Run the whole pipeline for `config`; return the run directory, the saved model and its metrics."""
+    from stance.evaluation import evaluate_examples, write_metrics
+
+    run_dir = runs_dir / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.toml").write_text(tomli_w.dumps(config.model_dump(exclude_none=True)))
+    started = time.time()
+    train_sets = load_sources(config, config.data.train)
+    dev = load_sources(config, config.data.dev)
+    test = load_sources(config, config.data.test)
+    train_examples = [e for examples in train_sets.values() for e in examples]
+    model, tokenizer = fit(config, train_examples, dev, run_dir)
+    model_dir = run_dir / "model"
+    model.save(model_dir, tokenizer)
+    classifier = StanceClassifier.from_path(model_dir)
+    metrics = {
+        "dev": evaluate_examples(classifier, [e for v in dev.values() for e in v]),
+        "test": evaluate_examples(classifier, [e for v in test.values() for e in v]),
+        "train_examples": {name: len(v) for name, v in train_sets.items()},
+        "seconds": round(time.time() - started, 1),
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_metrics({**metrics["dev"], **metrics["test"]}, run_dir / "eval", f"Run {run_dir.name}")
+    return RunResult(run_dir, model_dir, metrics)
