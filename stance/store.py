@@ -25,7 +25,7 @@ def resolve_model_path(ref: str | Path) -> Path:
     try:
         return Path(bentoml.models.get(tag).path)
     except NotFound as err:
-        known = sorted(str(m.tag) for m in bentoml.models.list(MODEL_NAME))
+        known = [str(m.tag) for m in registered()]
         raise ModelNotFoundError(
             f"No model {tag!r} in the BentoML model store (BENTOML_HOME) and no such directory. "
             f"Models in the store: {known or 'none'}. {TRAIN_HINT}"
@@ -41,12 +41,22 @@ def load(ref: str | Path = f"{MODEL_NAME}:latest"):
     return load_model_dir(resolve_model_path(ref))
 
 
+def registered(name: str = MODEL_NAME) -> list:
+    """The model-store entries named `name`, newest first (empty when there are none)."""
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    try:
+        models = bentoml.models.list(name)
+    except NotFound:
+        return []
+    return sorted(models, key=lambda m: m.info.creation_time, reverse=True)
+
+
 def list_models(name: str = MODEL_NAME) -> list[dict]:
     """The registered models, newest first, with their creation time and headline test metrics."""
-    import bentoml
-
     rows = []
-    for model in sorted(bentoml.models.list(name), key=lambda m: m.info.creation_time, reverse=True):
+    for model in registered(name):
         meta = model.info.metadata
         rows.append(
             {

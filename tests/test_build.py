@@ -66,8 +66,8 @@ def test_build_writes_sorted_splits_and_manifest(tmp_path: Path) -> None:
     assert part.counts["train"] == {"sentiment": {"negative": 1, "neutral": 0, "positive": 1}}
     assert sorted(part.counts) == ["dev-mt", "dev-rw", "test-mt", "test-rw", "train"]
     assert [(g.reason, g.count, g.locations) for g in part.dropped] == [
-        ("exact duplicate (sentence, span)", 1, [(newsmtsc.FILES["train"], 3)]),
-        ("sentence also in a dev/test split", 1, [(newsmtsc.FILES["train"], 4)]),
+        ("exact duplicate (sentence, span)", 1, [(newsmtsc.FILES["train"], 3, "")]),
+        ("sentence also in a dev/test split", 1, [(newsmtsc.FILES["train"], 4, "")]),
     ]
     assert set(part.inputs) == set(newsmtsc.FILES.values())
     train = build.load_split(out, "newsmtsc", "train")

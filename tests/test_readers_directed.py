@@ -100,14 +100,14 @@ def test_csv_quoting_and_entity_column_mismatch(tmp_path: Path) -> None:
 
 def test_dropped_rows_name_file_line_and_reason(tmp_path: Path) -> None:
     result = read(write_dataset(tmp_path, TRAIN, DEV, TEST))
-    dropped = {(row.file, row.line): row.reason for row in result.dropped}
-    three_mentions = "expected exactly two [...] mentions, found 3 '[' and 3 ']' in the order [][][]"
+    dropped = {(row.file, row.line): (row.reason, row.detail) for row in result.dropped}
+    three_mentions = "found 3 '[' and 3 ']' in the order [][][]"
     assert dropped == {
-        ("dataset/train.txt", 4): three_mentions,
-        ("dataset/train.txt", 5): "second mention '.' has no letters or digits",
-        ("dataset/train.txt", 6): "duplicate of line 1 in the same split",
-        ("dataset/train.txt", 7): "sentence also in dev or test (leakage)",
-        ("dataset/valid.txt", 1): "sentence also in test (leakage)",
+        ("dataset/train.txt", 4): ("not exactly two [...] mentions", three_mentions),
+        ("dataset/train.txt", 5): ("a mention has no letters or digits", "second '.'"),
+        ("dataset/train.txt", 6): ("duplicate row in the same split", "first on line 1"),
+        ("dataset/train.txt", 7): ("sentence also in dev or test (leakage)", ""),
+        ("dataset/valid.txt", 1): ("sentence also in test (leakage)", ""),
     }
     assert all(row.dataset == "directed_sentiment_news" for row in result.dropped)
 

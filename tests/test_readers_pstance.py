@@ -64,14 +64,14 @@ def test_examples_have_target_names_and_labels(tmp_path: Path) -> None:
 
 def test_dropped_rows_name_file_line_and_reason(tmp_path: Path) -> None:
     result = read(write_dataset(tmp_path, ROWS))
-    conflict = "conflicting labels ['AGAINST', 'FAVOR'] for the same (tweet, target) on lines 2, 3"
-    assert sorted((d.file, d.line, d.reason) for d in result.dropped) == [
+    conflict = ("conflicting labels for the same (tweet, target)", "labels ['AGAINST', 'FAVOR'] on lines [2, 3]")
+    assert sorted((d.file, d.line, (d.reason, d.detail)) for d in result.dropped) == [
         ("data/raw_train_biden.csv", 2, conflict),
         ("data/raw_train_biden.csv", 3, conflict),
-        ("data/raw_train_biden.csv", 4, "tweet also in dev or test (leakage)"),
-        ("data/raw_train_trump.csv", 5, "duplicate of line 2 in the same split"),
-        ("data/raw_train_trump.csv", 6, "tweet also in dev or test (leakage)"),
-        ("data/raw_val_biden.csv", 3, "tweet also in test (leakage)"),
+        ("data/raw_train_biden.csv", 4, ("tweet also in dev or test (leakage)", "")),
+        ("data/raw_train_trump.csv", 5, ("repeat of the same (tweet, target) and label", "first on line 2")),
+        ("data/raw_train_trump.csv", 6, ("tweet also in dev or test (leakage)", "")),
+        ("data/raw_val_biden.csv", 3, ("tweet also in test (leakage)", "")),
     ]
     assert result.repaired == {}
 

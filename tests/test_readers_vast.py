@@ -78,13 +78,14 @@ def test_examples_have_topic_names_labels_and_splits(tmp_path: Path) -> None:
 def test_dropped_rows_name_file_line_and_reason(tmp_path: Path) -> None:
     result = read(write_dataset(tmp_path, TRAIN, SENTSWAP))
     train_file = "datasets/VAST/vast_train.zip:vast_train.csv"
-    conflict = "conflicting labels ['against', 'neutral'] for the same (post, topic) on lines 8, 9"
-    assert [(d.file, d.line, d.reason) for d in result.dropped] == [
-        (train_file, 4, "repeat of line 2 (same post, topic and label)"),
+    conflict = ("conflicting labels for the same (post, topic)", "labels ['against', 'neutral'] on lines [8, 9]")
+    repeat = ("repeat of the same (post, topic) and label", "first on line 2")
+    assert [(d.file, d.line, (d.reason, d.detail)) for d in result.dropped] == [
+        (train_file, 4, repeat),
         (train_file, 8, conflict),
         (train_file, 9, conflict),
-        ("data/VAST/vast_test-sentswap.csv", 3, "repeat of line 2 (same post, topic and label)"),
-        ("data/VAST/vast_test-sentswap.csv", 4, "post also in the train file (train/dev leakage)"),
+        ("data/VAST/vast_test-sentswap.csv", 3, repeat),
+        ("data/VAST/vast_test-sentswap.csv", 4, ("post also in the train file (train/dev leakage)", "")),
     ]
     assert result.repaired == {}
 

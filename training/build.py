@@ -63,7 +63,8 @@ class DropGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str
     count: int
-    locations: list[tuple[str, int]]
+    locations: list[tuple[str, int, str]]
+    """(file, line, detail) of the first rows dropped for this reason."""
 
 
 class DatasetManifest(BaseModel):
@@ -183,9 +184,9 @@ def _count_labels(splits: dict[str, list[Example]]) -> dict[str, dict[str, dict[
 
 def _group_drops(dropped: list[Dropped]) -> list[DropGroup]:
     """Dropped rows grouped by reason, the largest group first, locations in file order."""
-    groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    groups: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for row in dropped:
-        groups[row.reason].append((row.file, row.line))
+        groups[row.reason].append((row.file, row.line, row.detail))
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
     return [
         DropGroup(reason=reason, count=len(places), locations=sorted(places)[:MAX_LOCATIONS])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +19,6 @@ class TrainingOutcome:
     metrics: dict
 
 
-def manifest_sha256(processed_dir: Path) -> str:
-    manifest = processed_dir / "manifest.json"
-    return json.loads(manifest.read_text()).get("manifest_sha256", "") if manifest.is_file() else ""
-
-
 def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutcome:
     """Train `config`, register the best model when `config.registry.enabled`; return what was made."""
     from training.register import register
@@ -38,7 +32,7 @@ def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutco
             config.registry.name,
             config.model_dump(exclude_none=True),
             result.metrics,
-            manifest_sha256(Path(config.data.processed_dir)),
+            result.metrics["data_manifest_sha256"],
         )
         (result.run_dir / "registered.txt").write_text(tag + "\n")
     return TrainingOutcome(result.run_dir, tag, result.metrics)
@@ -46,10 +40,10 @@ def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutco
 
 def registered_model(name: str) -> Optional[str]:
     """The newest registered tag of `name`, or None when the store has none."""
-    import bentoml
+    from stance.store import registered
 
-    models = sorted(bentoml.models.list(name), key=lambda m: m.info.creation_time)
-    return str(models[-1].tag) if models else None
+    models = registered(name)
+    return str(models[0].tag) if models else None
 
 
 def train_from_file(path: Path | str, overrides: Sequence[str] = (), runs_dir: Path = Path("runs"), if_missing: bool = False) -> TrainingOutcome:

@@ -27,7 +27,7 @@ from stance.labels import LABEL_SETS, TASKS
 from stance.metrics import classification_metrics
 from stance.modeling import ModelSpec, StanceModel, build_model
 from stance.schema import Example
-from training.config import PACKAGED_BASE, Config, Source
+from training.config import Config, Source
 
 logger = logging.getLogger(__name__)
 
@@ -180,12 +180,20 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     return trainer.model, tokenizer
 
 
+def build_data(config: Config) -> str:
+    """Verify and build every dataset the config uses (a few seconds); return the manifest sha256."""
+    from training.build import build_splits
+
+    sources = [*config.data.train, *config.data.dev, *config.data.test]
+    datasets = sorted({s.dataset for s in sources})
+    return build_splits(Path(config.data.dir), Path(config.data.processed_dir), datasets).manifest_sha256
+
+
 def load_sources(config: Config, sources: Sequence[Source]) -> dict[str, list[Example]]:
-    """Examples of each source (building the processed data first if it is missing), keyed by name."""
-    from training.build import ensure_built, load_split
+    """Examples of each source from the processed data (sampled when capped), keyed by name."""
+    from training.build import load_split
 
     processed = Path(config.data.processed_dir)
-    ensure_built(Path(config.data.dir), processed, sorted({s.dataset for s in sources}))
     return {dev_name(s): sample(load_split(processed, s.dataset, s.split), s, config.train.seed) for s in sources}
 
 
@@ -197,6 +205,7 @@ def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
     run_dir.mkdir(parents=True)
     (run_dir / "config.toml").write_text(tomli_w.dumps(config.model_dump(exclude_none=True)))
     started = time.time()
+    manifest_sha256 = build_data(config)
     train_sets = load_sources(config, config.data.train)
     dev = load_sources(config, config.data.dev)
     test = load_sources(config, config.data.test)
@@ -209,6 +218,7 @@ def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
         "dev": evaluate_examples(classifier, [e for v in dev.values() for e in v]),
         "test": evaluate_examples(classifier, [e for v in test.values() for e in v]),
         "train_examples": {name: len(v) for name, v in train_sets.items()},
+        "data_manifest_sha256": manifest_sha256,
         "seconds": round(time.time() - started, 1),
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Hashable, Sequence, TypeVar
 
 from stance.errors import DataError
 from stance.schema import Example
@@ -18,6 +20,9 @@ class Dropped:
     file: str
     line: int
     reason: str
+    """A fixed phrase, so that the manifest can group drops by reason."""
+    detail: str = ""
+    """What varies from row to row (the other line, the labels), listed with the location."""
 
 
 @dataclass
@@ -58,3 +63,35 @@ def malformed(dataset: str, path: Path, line: int, problem: str) -> DataError:
         f"Dataset {dataset!r}: {path}, line {line}: {problem}. The file may be corrupted or of "
         f"another version: compare its sha256 with data/datasets/{dataset}.toml and re-download it."
     )
+
+
+Row = TypeVar("Row")
+
+
+def drop_conflicts_and_repeats(
+    rows: Sequence[Row],
+    key: Callable[[Row], Hashable],
+    label: Callable[[Row], str],
+    where: Callable[[Row], tuple[str, int]],
+    what: str,
+    dataset: str,
+    result: ReadResult,
+) -> list[Row]:
+    """Keep the first row of each `key` group whose labels agree; drop later repeats and every row
+    of a group with conflicting labels (recorded in `result.dropped`). Returns the kept rows in order."""
+    groups: dict[Hashable, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    kept: list[Row] = []
+    for group in groups.values():
+        labels = sorted({label(row) for row in group})
+        for index, row in enumerate(group):
+            file, line = where(row)
+            if len(labels) > 1:
+                lines = [where(other)[1] for other in group]
+                result.dropped.append(Dropped(dataset, file, line, f"conflicting labels for the same {what}", f"labels {labels} on lines {lines}"))
+            elif index > 0:
+                result.dropped.append(Dropped(dataset, file, line, f"repeat of the same {what} and label", f"first on line {where(group[0])[1]}"))
+            else:
+                kept.append(row)
+    return kept

@@ -75,7 +75,7 @@ def _strip_brackets(sentence: str) -> tuple[str, list[Span]]:
     pattern = "".join(sentence[i] for i in marks)
     if pattern != "[][]":
         raise Unusable(
-            f"expected exactly two [...] mentions, found {sentence.count('[')} '[' and "
+            f"not exactly two [...] mentions: found {sentence.count('[')} '[' and "
             f"{sentence.count(']')} ']' in the order {pattern or 'none'}"
         )
     o1, c1, o2, c2 = marks
@@ -110,7 +110,7 @@ def _repair_span(text: str, span: Span, which: str) -> tuple[Span, list[str]]:
     start, end = span
     mention = text[start:end]
     if not any(ch.isalnum() for ch in mention):
-        raise Unusable(f"{which} mention {mention!r} has no letters or digits")
+        raise Unusable(f"a mention has no letters or digits: {which} {mention!r}")
     repairs = []
     if mention != mention.strip():
         repairs.append("whitespace trimmed inside brackets")
@@ -190,12 +190,13 @@ def _read_split(root: Path, split: str, result: ReadResult) -> list[Row]:
             try:
                 row = _parse(path, line_no, line)
             except Unusable as err:
-                result.dropped.append(Dropped(NAME, FILES[split], line_no, str(err)))
+                reason, _, detail = str(err).partition(": ")
+                result.dropped.append(Dropped(NAME, FILES[split], line_no, reason, detail))
                 continue
             key = (row.text, row.spans, row.label)
             if key in first_line:
-                reason = f"duplicate of line {first_line[key]} in the same split"
-                result.dropped.append(Dropped(NAME, FILES[split], line_no, reason))
+                detail = f"first on line {first_line[key]}"
+                result.dropped.append(Dropped(NAME, FILES[split], line_no, "duplicate row in the same split", detail))
                 continue
             first_line[key] = line_no
             rows.append(row)

