@@ -1,0 +1,221 @@
+"""`analyze_article` / `analyze_articles`: article text in, `ArticleAnalysis` out.
+
+Stages: parse (spaCy, one `nlp.pipe` over every article's chunks) → statements, actors and speakers
+(rules, per article) → directed stance (ONE `StanceClassifier.predict` over every (statement, actor)
+pair of every article in the batch) → roll-up. `ArticleAnalyzer` loads spaCy, the gazetteer and the
+classifier once; it accumulates seconds per stage in `timings` for benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+
+from stance.article.actors import ActorLinker, LinkedActors
+from stance.article.gazetteer import ActorEntry, ActorGazetteer, DEFAULT_PATH
+from stance.article.parsing import check_length, clean_text, load_pipeline, looks_english, parse_texts
+from stance.article.rollup import roll_up
+from stance.article.schema import AUTHOR, ActorOut, AnalyzeRequest, ArticleAnalysis, MentionOut, StanceOut, StatementOut
+from stance.article.speakers import SpeakerFinder
+from stance.article.statements import Statement, split_statements
+from stance.errors import InputError
+from stance.schema import Item
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from stance.classifier import StanceClassifier
+
+STAGES = ("spacy", "actors_speakers", "classifier", "rollup")
+
+
+@dataclass
+class _Pending:
+    """One article between the rule stages and the classifier."""
+
+    request: AnalyzeRequest
+    doc: "Doc"
+    linked: LinkedActors
+    statements: list[Statement]
+    pairs: list[tuple[Statement, object]] = field(default_factory=list)  # (statement, target Mention)
+    warnings: list[str] = field(default_factory=list)
+
+
+class ArticleAnalyzer:
+    """Analyse articles with one spaCy pipeline, one gazetteer and one stance classifier."""
+
+    def __init__(self, classifier: "StanceClassifier", gazetteer: Optional[ActorGazetteer] = None, nlp=None) -> None:
+        self.classifier = classifier
+        self.nlp = nlp if nlp is not None else load_pipeline()
+        self.gazetteer = gazetteer if gazetteer is not None else ActorGazetteer.default()
+        self._linkers: dict[tuple, ActorLinker] = {(): ActorLinker(self.nlp, self.gazetteer)}
+        self.timings: dict[str, float] = defaultdict(float)
+
+    @classmethod
+    def from_ref(cls, model: str | Path = "stance:latest", gazetteer: Optional[Path] = None, **kwargs) -> "ArticleAnalyzer":
+        """Load the classifier from a model tag or directory and the gazetteer from a file (default: ours)."""
+        from stance.classifier import StanceClassifier
+
+        return cls(StanceClassifier.from_ref(model, **kwargs), ActorGazetteer.from_file(gazetteer or DEFAULT_PATH)
+                   if gazetteer or DEFAULT_PATH.exists() else None)
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] += time.perf_counter() - start
+
+    def _linker(self, actors: Sequence[ActorEntry]) -> ActorLinker:
+        key = tuple(a.model_dump_json() for a in actors)
+        if key not in self._linkers:
+            if len(self._linkers) > 16:  # many distinct user lists: keep only the base linker
+                self._linkers = {(): self._linkers[()]}
+            gazetteer = ActorGazetteer(self.gazetteer.actors.values())
+            for entry in actors:
+                gazetteer.add(entry)
+            self._linkers[key] = ActorLinker(self.nlp, gazetteer)
+        return self._linkers[key]
+
+    def analyze(self, request: AnalyzeRequest) -> ArticleAnalysis:
+        """Analyse one article."""
+        return self.analyze_many([request])[0]
+
+    def analyze_many(self, requests: Sequence[AnalyzeRequest]) -> list[ArticleAnalysis]:
+        """Analyse many articles: one spaCy pass, one classifier call. Results in input order."""
+        texts = [clean_text(r.text) for r in requests]
+        if any(r.actors_only and not r.actors for r in requests):
+            raise InputError(
+                "actors_only is set but no actors were given: expected a list of actors to restrict the "
+                "output to. Fix: pass actors (request field `actors`, or `--actors FILE`), or unset actors_only."
+            )
+        for text in texts:
+            check_length(text)
+        with self._stage("spacy"):
+            docs = parse_texts(self.nlp, texts)
+        with self._stage("actors_speakers"):
+            pending = [self._rules(request, doc) for request, doc in zip(requests, docs)]
+            items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
+        with self._stage("classifier"):
+            predictions = iter(self.classifier.predict(items))
+        with self._stage("rollup"):
+            return [_result(p, [next(predictions) for _ in p.pairs]) for p in pending]
+
+    def _rules(self, request: AnalyzeRequest, doc: "Doc") -> _Pending:
+        """Statements, actors, speakers and the (statement, target) pairs to classify."""
+        linked = self._linker(request.actors).link(doc)
+        statements = split_statements(doc)
+        SpeakerFinder(doc, linked).attribute(statements)
+        pending = _Pending(request, doc, linked, statements)
+        allowed = {a.id for a in request.actors} if request.actors_only else None
+        if allowed is not None:
+            _restrict(pending, allowed)
+        pending.pairs = _pairs(pending)
+        if not doc.text.strip():
+            pending.warnings.append("The text is empty: nothing to analyse.")
+        elif not looks_english(doc):
+            pending.warnings.append("The text does not look like English: actors, speakers and stances are unreliable.")
+        if doc.text.strip() and not pending.linked.mentions:
+            pending.warnings.append("No actors found: no stances to report.")
+        return pending
+
+
+def _restrict(pending: _Pending, allowed: set[str]) -> None:
+    """Keep only the user's actors; statements by other speakers are neither theirs nor the author's."""
+    pending.linked.mentions = [m for m in pending.linked.mentions if m.actor in allowed]
+    pending.linked.actors = {k: v for k, v in pending.linked.actors.items() if k in allowed}
+    for statement in pending.statements:
+        if statement.speaker and statement.speaker not in allowed:
+            statement.speaker, statement.attribution = None, "excluded"
+
+
+def _pairs(pending: _Pending) -> list[tuple[Statement, object]]:
+    """Each statement with the first mention of every actor in it, except the holder and its own phrase."""
+    pairs = []
+    mentions = pending.linked.mentions
+    for statement in pending.statements:
+        if statement.attribution == "excluded":
+            continue
+        seen: set[str] = {statement.speaker} if statement.speaker else set()
+        holder_span = statement.speaker_span or (-1, -1)
+        for mention in mentions:
+            if mention.start < statement.start or mention.end > statement.end or mention.actor in seen:
+                continue
+            if holder_span[0] <= mention.start and mention.end <= holder_span[1]:
+                continue  # "Iran's defense minister said": the minister's stance toward Iran is not stated
+            seen.add(mention.actor)
+            pairs.append((statement, mention))
+    return pairs
+
+
+def _item(pending: _Pending, statement: Statement, mention) -> Item:
+    text = pending.doc.text[statement.start : statement.end]
+    holder = pending.linked.actors[statement.speaker].name if statement.speaker in pending.linked.actors else None
+    span = statement.speaker_span
+    holder_span = None
+    if span and statement.start <= span[0] and span[1] <= statement.end:
+        holder_span = (span[0] - statement.start, span[1] - statement.start)
+    return Item(
+        text=text,
+        target_span=(mention.start - statement.start, mention.end - statement.start),
+        holder=holder,
+        holder_span=holder_span if holder else None,
+    )
+
+
+def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
+    text = pending.doc.text
+    counts: dict[str, int] = defaultdict(int)
+    for mention in pending.linked.mentions:
+        counts[mention.actor] += 1
+    user_ids = {a.id for a in pending.request.actors}
+    actors = [
+        ActorOut(id=a.id, name=a.name, type=a.type, source="user" if a.id in user_ids else a.source,
+                 mentions=counts[a.id], roles=a.roles)
+        for a in pending.linked.actors.values() if counts[a.id] or a.id in {s.speaker for s in pending.statements}
+    ]
+    statements = [
+        StatementOut(index=s.index, start=s.start, end=s.end, text=text[s.start : s.end], quoted=s.quoted,
+                     quotes=s.quotes, speaker=s.speaker, speaker_text=s.speaker_text, attribution=s.attribution)
+        for s in pending.statements
+    ]
+    stances = [
+        StanceOut(statement=s.index, holder=s.speaker or AUTHOR, target=m.actor, target_start=m.start,
+                  target_end=m.end, stance=p.stance, stance_probs=p.stance_probs, sentiment=p.sentiment,
+                  sentiment_probs=p.sentiment_probs)
+        for (s, m), p in zip(pending.pairs, predictions)
+    ]
+    pairs, targets = roll_up(stances, statements) if stances else ([], [])
+    return ArticleAnalysis(
+        id=pending.request.id,
+        length=len(text),
+        warnings=pending.warnings,
+        actors=sorted(actors, key=lambda a: (-a.mentions, a.id)),
+        mentions=[MentionOut(start=m.start, end=m.end, text=m.text, actor=m.actor, kind=m.kind) for m in pending.linked.mentions],
+        statements=statements,
+        stances=stances,
+        pairs=pairs,
+        targets=targets,
+    )
+
+
+def analyze_article(analyzer: ArticleAnalyzer, text: str, id: Optional[str] = None, actors: Sequence[ActorEntry] = (),
+                    actors_only: bool = False) -> ArticleAnalysis:
+    """Analyse one article text with `analyzer` (see `ArticleAnalyzer`). Returns its `ArticleAnalysis`."""
+    return analyzer.analyze_many([_request(text, id, actors, actors_only)])[0]
+
+
+def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
+                     actors: Sequence[ActorEntry] = (), actors_only: bool = False) -> list[ArticleAnalysis]:
+    """Analyse many articles in one batch (one spaCy pass, one classifier call); results in input order."""
+    ids = list(ids) if ids is not None else [None] * len(texts)
+    return analyzer.analyze_many([_request(t, i, actors, actors_only) for t, i in zip(texts, ids)])
+
+
+def _request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:
+    # model_construct: an empty text is allowed here (it yields an empty result with a warning);
+    # the service's request model still rejects it with a 4xx.
+    return AnalyzeRequest.model_construct(text=text, id=id, actors=list(actors), actors_only=actors_only)

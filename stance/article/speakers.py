@@ -1,0 +1,181 @@
+"""Speakers: who holds each statement, from reported speech, "according to" and continuation.
+
+Rules, tried in this order for each statement (first hit wins):
+1. Reporting verb outside the statement's quotations (said, told, added, warned, accused, …, any
+   inflection) with a subject: the subject's actor. The subject is the verb's `nsubj`, the agent of
+   a passive ("was condemned by X"), or the subject of the verb it is coordinated with ("X met Y and
+   said …"). A subject resolves to
+   - the actor mentioned at its head word ("Ashtiani", "the minister" when linked to a person);
+   - else an actor mentioned inside the subject phrase ("Iranian officials", "a Kremlin spokesman");
+   - he / she: the last person who spoke, else the last person mentioned;
+     they / it: the last non-person actor who spoke;
+   - a role noun not linked to a person ("the minister added"): the last speaker holding that role.
+2. "according to X": X's actor.
+3. Continuation: a statement that is mostly a quotation with no attribution of its own belongs to
+   the previous statement's speaker when that one is in the same or the preceding paragraph.
+Everything else is the author's (speaker None).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from stance.article.actors import LinkedActors, Mention
+from stance.article.persons import ROLE_NOUNS
+from stance.article.statements import Statement, in_quote
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+_VERBS = """say tell add stress warn accuse condemn praise call claim state announce declare insist note explain
+argue emphasise emphasize urge deny reiterate assert write tweet post threaten vow pledge criticise criticize
+slam blame welcome reject demand acknowledge confirm respond reply suggest describe thank hail dismiss denounce
+lament complain charge allege affirm maintain predict promise caution ask tout applaud commend decry""".split()
+_IRREGULAR = {"say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
+
+
+def _forms(verb: str) -> set[str]:
+    if verb in _IRREGULAR:
+        past = _IRREGULAR[verb]
+    elif verb.endswith("e"):
+        past = [verb + "d"]
+    elif verb.endswith("y") and verb[-2] not in "aeiou":
+        past = [verb[:-1] + "ied"]
+    else:
+        past = [verb + "ed"]
+    third = verb[:-1] + "ies" if verb.endswith("y") and verb[-2] not in "aeiou" else verb + ("es" if verb.endswith(("s", "sh", "ch")) else "s")
+    ing = verb[:-1] + "ing" if verb.endswith("e") else verb + "ing"
+    return {verb, third, ing, *past}
+
+
+REPORTING_FORMS = frozenset(form for verb in _VERBS for form in _forms(verb))
+"""Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
+PERSON_PRONOUNS = frozenset({"he", "she"})
+GROUP_PRONOUNS = frozenset({"they", "it"})
+SUBJECT_DEPS = ("nsubj", "nsubjpass")
+
+
+class SpeakerFinder:
+    """Attributes the statements of one article, in order, remembering who spoke last."""
+
+    def __init__(self, doc: "Doc", linked: LinkedActors) -> None:
+        self.doc = doc
+        self.actors = linked.actors
+        self.mentions = linked.mentions
+        self.by_token: dict[int, list[Mention]] = {}
+        for mention in linked.mentions:
+            for i in range(mention.token_start, mention.token_end):
+                self.by_token.setdefault(i, []).append(mention)
+        self.spoken: list[str] = []  # actor ids of speakers, in order
+
+    def attribute(self, statements: list[Statement]) -> None:
+        """Set speaker, speaker_span, speaker_text and attribution (the rule used) on each statement."""
+        previous: Optional[Statement] = None
+        for statement in statements:
+            found = self._reported(statement) or self._according_to(statement)
+            if found:
+                actor, subject, rule = found
+                statement.speaker, statement.attribution = actor, rule
+                statement.speaker_text = subject.text
+                statement.speaker_span = (subject.start_char, subject.end_char)
+                self.spoken.append(actor)
+            elif (
+                statement.quoted
+                and previous is not None
+                and previous.speaker
+                and statement.paragraph - previous.paragraph <= 1
+            ):
+                statement.speaker, statement.attribution = previous.speaker, "continuation"
+                statement.speaker_text = previous.speaker_text
+            previous = statement
+
+    def _reported(self, statement: Statement):
+        tokens = self.doc[statement.token_start : statement.token_end]
+        verbs = [
+            t for t in tokens
+            if t.pos_ == "VERB" and t.text.lower() in REPORTING_FORMS and not in_quote(statement, t.idx)
+        ]
+        verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
+        for verb in verbs:
+            subject = _subject_of(verb)
+            if subject is None or in_quote(statement, subject.idx):
+                continue
+            actor, rule = self._resolve(subject)
+            if actor:
+                return actor, self._subject_span(subject), rule
+        return None
+
+    def _according_to(self, statement: Statement):
+        tokens = self.doc[statement.token_start : statement.token_end]
+        for token in tokens:
+            if token.lower_ == "according" and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
+                for object_ in self.doc[token.i + 1].children:
+                    if object_.dep_ == "pobj":
+                        actor, _ = self._resolve(object_)
+                        if actor:
+                            return actor, self._subject_span(object_), "according_to"
+        return None
+
+    def _resolve(self, subject: "Token") -> tuple[Optional[str], str]:
+        """The actor a subject word refers to, and the rule that found it."""
+        word = subject.lower_
+        if word in PERSON_PRONOUNS:
+            return self._last(lambda a: a.type == "person", subject.i, mentioned=True), "pronoun"
+        if word in GROUP_PRONOUNS:
+            return self._last(lambda a: a.type != "person", subject.i, mentioned=False), "pronoun"
+        at_head = self.by_token.get(subject.i, [])
+        if at_head:
+            best = max(at_head, key=lambda m: (m.kind in ("person", "role"), m.token_end - m.token_start))
+            return best.actor, "reporting_verb"
+        for token in _phrase(subject):
+            if token.i in self.by_token:
+                return self.by_token[token.i][0].actor, "reporting_verb"
+        if word in ROLE_NOUNS:
+            def holds_role(actor) -> bool:
+                return any(role.lower().split()[-1] == word for role in actor.roles)
+
+            return self._last(holds_role, subject.i, mentioned=False), "role"
+        return None, ""
+
+    def _last(self, matches, before: int, mentioned: bool) -> Optional[str]:
+        """The latest speaker whose actor `matches`; with `mentioned`, else the latest such mention."""
+        for actor_id in reversed(self.spoken):
+            if matches(self.actors[actor_id]):
+                return actor_id
+        if mentioned:
+            for mention in reversed(self.mentions):
+                if mention.token_end <= before and matches(self.actors[mention.actor]):
+                    return mention.actor
+        return None
+
+    def _subject_span(self, subject: "Token"):
+        """The subject phrase without a trailing clause: the mention at its head, else its left part."""
+        at_head = self.by_token.get(subject.i)
+        if at_head:
+            best = max(at_head, key=lambda m: m.token_end - m.token_start)
+            return self.doc[best.token_start : best.token_end]
+        return self.doc[subject.left_edge.i : subject.i + 1]
+
+
+def _phrase(head: "Token"):
+    """The tokens of a noun phrase, without its clauses ("officials [who met Iran's envoy]")."""
+    yield head
+    for child in head.children:
+        if child.dep_ not in ("relcl", "acl", "advcl", "ccomp"):
+            yield from _phrase(child)
+
+
+def _subject_of(verb: "Token") -> Optional["Token"]:
+    """The subject of a reporting verb: nsubj, passive agent, or the subject of the verb it joins."""
+    for child in verb.children:
+        if child.dep_ in SUBJECT_DEPS and child.dep_ != "nsubjpass":
+            return child
+        if child.dep_ == "agent":
+            for object_ in child.children:
+                if object_.dep_ == "pobj":
+                    return object_
+    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
+        for child in verb.head.children:
+            if child.dep_ == "nsubj":
+                return child
+    return None
