@@ -1,20 +1,26 @@
 """`StanceClassifier`: the one inference path (service, batch scoring, article analysis, evaluation).
 
 Items are encoded with `stance.encoding`, sorted by length into micro-batches, padded per batch and
-run through the model; results come back in input order with both heads' labels and probabilities.
+run through a backend (`stance.backends`: PyTorch, or ONNX Runtime int8 / fp32); results come back in
+input order with both heads' labels and probabilities. A statement longer than the model's window is
+cut to a window around the target by the encoding, so any valid `Item` can be classified.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
+import numpy as np
 import torch
 
+from stance.backends import ONNX_FILES, Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
 from stance.encoding import encode_batch
-from stance.modeling import ModelSpec, StanceModel
+from stance.errors import ModelNotFoundError
+from stance.modeling import ENCODER_DIR, SPEC_FILE, ModelSpec, StanceModel
+from stance.onnx_export import pad_batch
 from stance.schema import Item
 
 
@@ -34,51 +40,91 @@ class Prediction:
         return self.stance_probs if task == "stance" else self.sentiment_probs
 
 
-def _bf16_supported() -> bool:
-    return torch.backends.mkldnn.is_available() and torch.cpu._is_avx512_bf16_supported()
-
-
 class StanceClassifier:
-    """Classify (text, target, holder) items with a saved stance model."""
+    """Classify (text, target, holder) items with a saved stance model.
 
-    def __init__(self, model: StanceModel, tokenizer, spec: ModelSpec, batch_size: int = 64, bf16: bool | None = None) -> None:
-        self.model = model.eval()
+    `model` is a `StanceModel` (run by the torch backend) or any `InferenceBackend`.
+    """
+
+    def __init__(
+        self,
+        model: StanceModel | InferenceBackend,
+        tokenizer,
+        spec: ModelSpec,
+        batch_size: int = 64,
+        bf16: Optional[bool] = None,
+    ) -> None:
+        self.backend: InferenceBackend = TorchBackend(model, bf16) if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.spec = spec
         self.batch_size = batch_size
-        self.bf16 = _bf16_supported() if bf16 is None else bf16
+        self.n_stance = len(spec.label_sets["stance"])
 
     @classmethod
-    def from_path(cls, path: Path | str, **kwargs) -> "StanceClassifier":
-        """Load from a model directory written by `StanceModel.save`."""
-        from stance.modeling import load_model_dir
+    def from_path(
+        cls,
+        path: Path | str,
+        backend: Backend = "auto",
+        batch_size: int = 64,
+        bf16: Optional[bool] = None,
+        threads: Optional[int] = None,
+    ) -> "StanceClassifier":
+        """Load from a model directory written by `StanceModel.save` (+ ONNX files from registration).
 
-        model, tokenizer, spec = load_model_dir(Path(path))
-        return cls(model, tokenizer, spec, **kwargs)
+        `backend="auto"` runs `model.int8.onnx` when the directory has it, else PyTorch; `bf16` applies
+        to the torch backend, `threads` to the ONNX ones (default: ONNX Runtime's, one per core).
+        """
+        path = Path(path)
+        name = resolve_backend(path, backend) if path.is_dir() else backend
+        if name == "torch" or not path.is_dir():
+            from stance.modeling import load_model_dir
+
+            model, tokenizer, spec = load_model_dir(path)  # also names what is missing from `path`
+            return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16)
+        tokenizer, spec = _load_tokenizer_and_spec(path)
+        return cls(OnnxBackend(path / ONNX_FILES[name], name, threads), tokenizer, spec, batch_size=batch_size)
 
     @classmethod
     def from_ref(cls, ref: str | Path, **kwargs) -> "StanceClassifier":
-        """Load from a model-store tag (e.g. `stance:latest`) or a model directory."""
+        """Load from a model-store tag (e.g. `stance:latest`) or a model directory; kwargs as `from_path`."""
         from stance.store import resolve_model_path
 
         return cls.from_path(resolve_model_path(ref), **kwargs)
 
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
     def logits(self, items: Sequence[Item]) -> torch.Tensor:
         """Raw (n, 6) logits in input order."""
-        encoded = encode_batch(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
+        encoded = self._encode(items)
         lengths = [len(ids) for ids in encoded["input_ids"]]
+        # Similar lengths in one micro-batch: little padding, so little wasted compute.
         order = sorted(range(len(items)), key=lambda i: lengths[i])
-        out = torch.empty((len(items), sum(len(v) for v in self.spec.label_sets.values())))
+        out = np.empty((len(items), sum(len(v) for v in self.spec.label_sets.values())), dtype=np.float32)
+        pad_id = self.tokenizer.pad_token_id or 0
         for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            batch = self.tokenizer.pad({k: [v[i] for i in idx] for k, v in encoded.items()}, return_tensors="pt")
-            out[idx] = self._forward(batch).float()
-        return out
+            rows = order[start : start + self.batch_size]
+            out[rows] = self.backend(pad_batch(encoded, rows, pad_id))
+        return torch.from_numpy(out)
 
-    def _forward(self, batch) -> torch.Tensor:
-        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
-        with torch.inference_mode(), autocast:
-            return self.model(**batch)["logits"]
+    def _encode(self, items: Sequence[Item]) -> dict[str, list]:
+        try:
+            return encode_batch(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
+        except Exception as err:  # tokenizers raises a bare Exception when a name alone overflows the window
+            if "truncat" not in str(err).lower():
+                raise
+            return encode_batch(self.tokenizer, [self._short_names(item) for item in items], self.spec.scheme, self.spec.max_length)
+
+    def _short_names(self, item: Item) -> Item:
+        """`item` with target / holder names cut so that both fit in the window beside the text."""
+        limit = max(8, self.spec.max_length // 10)
+        update = {}
+        if item.target is not None and len(item.target) > limit:
+            update["target"] = item.target[:limit]
+        if item.holder is not None and len(item.holder) > limit:
+            update["holder"] = item.holder[:limit]
+        return item.model_copy(update=update) if update else item
 
     def predict(self, items: Sequence[Item]) -> list[Prediction]:
         """Labels and class probabilities of both heads for each item, in input order."""
@@ -87,9 +133,8 @@ class StanceClassifier:
         logits = self.logits(items)
         stance_labels = self.spec.label_sets["stance"]
         sentiment_labels = self.spec.label_sets["sentiment"]
-        n_stance = len(stance_labels)
-        stance_p = self._softmax(logits[:, :n_stance], "stance")
-        sentiment_p = self._softmax(logits[:, n_stance:], "sentiment")
+        stance_p = self._softmax(logits[:, : self.n_stance], "stance")
+        sentiment_p = self._softmax(logits[:, self.n_stance :], "sentiment")
         return [
             Prediction(
                 stance=stance_labels[int(sp.argmax())],
@@ -100,5 +145,30 @@ class StanceClassifier:
             for sp, tp in zip(stance_p, sentiment_p)
         ]
 
-    def _softmax(self, logits: torch.Tensor, task: str) -> torch.Tensor:
-        return torch.softmax(logits / self.spec.temperature.get(task, 1.0), dim=-1)
+    def _softmax(self, logits: torch.Tensor, task: str) -> np.ndarray:
+        return torch.softmax(logits / self.spec.temperature.get(task, 1.0), dim=-1).numpy()
+
+
+def _load_tokenizer_and_spec(path: Path):
+    """The tokenizer and `ModelSpec` of a model directory (what the ONNX backends need besides the graph)."""
+    from transformers import AutoTokenizer
+
+    from stance.modeling import add_marker_tokens
+
+    missing = [name for name in (SPEC_FILE, ENCODER_DIR) if not (path / name).exists()]
+    if missing:
+        raise ModelNotFoundError(
+            f"{path} is not a stance model directory: missing {sorted(missing)}. Expected the files "
+            f"written by `stance train`. Fix: pass a model tag from `stance models list` or the `model/` "
+            f"folder of a training run."
+        )
+    try:
+        spec = ModelSpec.model_validate(json.loads((path / SPEC_FILE).read_text()))
+        tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
+        add_marker_tokens(tokenizer)
+    except Exception as err:  # corrupted JSON or tokenizer: say which model and why
+        raise ModelNotFoundError(
+            f"The model at {path} could not be loaded: {type(err).__name__}: {err}. Fix: re-register it "
+            f"from its training run, or train a new one with `stance train`."
+        ) from err
+    return tokenizer, spec

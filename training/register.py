@@ -1,4 +1,9 @@
-"""Register a trained model directory in the BentoML model store as `stance:<version>`."""
+"""Register a trained model directory in the BentoML model store as `stance:<version>`.
+
+Before the copy, the model is exported to ONNX and quantized to int8 (`stance.onnx_export`), so the
+store entry holds the PyTorch weights and both ONNX graphs; `StanceClassifier` (backend "auto") then
+serves the int8 graph.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 
 from stance.encoding import ENCODING_VERSION
 from stance.modeling import SPEC_FILE, ModelSpec
+from stance.onnx_export import export_and_quantize
 
 
 def headline(metrics: dict) -> dict[str, float]:
@@ -14,11 +20,13 @@ def headline(metrics: dict) -> dict[str, float]:
     return {key: m["f1m"] for key, m in metrics.get("test", {}).items() if "f1m" in m}
 
 
-def register(model_dir: Path, name: str, config: dict, metrics: dict, manifest_sha256: str) -> str:
-    """Copy `model_dir` into a new model-store entry with labels and metadata; return its tag."""
+def register(model_dir: Path, name: str, config: dict, metrics: dict, manifest_sha256: str, onnx: bool = True) -> str:
+    """Export ONNX (unless `onnx=False`), copy `model_dir` into a new model-store entry with labels and
+    metadata; return its tag."""
     import bentoml
 
     spec = ModelSpec.model_validate_json((Path(model_dir) / SPEC_FILE).read_text())
+    onnx_report = export_and_quantize(Path(model_dir)) if onnx else {}
     metadata = {
         "label_sets": spec.label_sets,
         "encoding_version": ENCODING_VERSION,
@@ -30,10 +38,13 @@ def register(model_dir: Path, name: str, config: dict, metrics: dict, manifest_s
         "test_metrics": _flat(metrics.get("test", {})),
         "headline": headline(metrics),
         "data_manifest_sha256": manifest_sha256,
+        "onnx": onnx_report,
     }
     labels = {"task": "stance-sentiment", "base": Path(spec.base_model).name or "custom", "encoding": f"v{ENCODING_VERSION}"}
     with bentoml.models.create(name, labels=labels, metadata=metadata) as entry:
-        shutil.copytree(model_dir, entry.path, dirs_exist_ok=True)
+        # Without a fresh export, leave out ONNX files a previous registration may have left behind.
+        stale = shutil.ignore_patterns("*.onnx", "onnx.json") if not onnx else None
+        shutil.copytree(model_dir, entry.path, dirs_exist_ok=True, ignore=stale)
     return str(entry.tag)
 
 

@@ -7,6 +7,7 @@ build the data if needed, fit, evaluate the best model on dev and test through `
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import importlib.util
 import json
@@ -197,12 +198,33 @@ def load_sources(config: Config, sources: Sequence[Source]) -> dict[str, list[Ex
     return {dev_name(s): sample(load_split(processed, s.dataset, s.split), s, config.train.seed) for s in sources}
 
 
+@contextlib.contextmanager
+def log_to(path: Path):
+    """Copy this package's and transformers' log records into `path` while the block runs."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("training", "stance", "transformers")]
+    for each in loggers:
+        each.addHandler(handler)
+    try:
+        yield
+    finally:
+        for each in loggers:
+            each.removeHandler(handler)
+        handler.close()
+
+
 def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
     """Run the whole pipeline for `config`; return the run directory, the saved model and its metrics."""
-    from stance.evaluation import evaluate_examples, write_metrics
-
     run_dir = runs_dir / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir.mkdir(parents=True)
+    with log_to(run_dir / "train.log"):
+        return _train_in(config, run_dir)
+
+
+def _train_in(config: Config, run_dir: Path) -> RunResult:
+    from stance.evaluation import evaluate_examples, write_metrics
+
     (run_dir / "config.toml").write_text(tomli_w.dumps(config.model_dump(exclude_none=True)))
     started = time.time()
     manifest_sha256 = build_data(config)
@@ -210,6 +232,7 @@ def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
     dev = load_sources(config, config.data.dev)
     test = load_sources(config, config.data.test)
     train_examples = [e for examples in train_sets.values() for e in examples]
+    logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
     model, tokenizer = fit(config, train_examples, dev, run_dir)
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
@@ -222,5 +245,6 @@ def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
         "seconds": round(time.time() - started, 1),
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    logger.info("Done in %.0f s; test F1m: %s", metrics["seconds"], {k: m["f1m"] for k, m in metrics["test"].items()})
     write_metrics({**metrics["dev"], **metrics["test"]}, run_dir / "eval", f"Run {run_dir.name}")
     return RunResult(run_dir, model_dir, metrics)

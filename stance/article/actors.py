@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stance.article.gazetteer import ActorGazetteer, slugify
-from stance.article.persons import ROLE_NOUNS, PersonRegistry, name_words, roles_of
+from stance.article.persons import ROLE_NOUNS, TITLE_WORDS, PersonRegistry, name_words, roles_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -57,6 +57,7 @@ class ActorInfo:
     type: str
     source: str
     roles: list[str] = field(default_factory=list)
+    role_heads: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -110,10 +111,17 @@ class ActorLinker:
             entry = self.gazetteer.actors[mention.actor]
             actors.setdefault(entry.id, ActorInfo(entry.id, entry.name, entry.type, "gazetteer"))
         persons = PersonRegistry()
+        # spaCy sometimes labels a surname GPE or ORG ("Blinken arrived"): a word that is a person's
+        # name elsewhere in the article is a person.
+        person_words = {t.text for e in doc.ents if e.label_ == "PERSON" for t in e if t.is_title}
         for ent in doc.ents:
             kind = ENTITY_LABELS.get(ent.label_)
-            if kind is None or not any(ch.isalpha() for ch in ent.text):
-                continue
+            if kind is None or not any(ch.isalpha() for ch in ent.text) or _is_caps_sentence(ent):
+                continue  # entities in headlines written in capitals are guesses
+            if all(t.lower_ in TITLE_WORDS or t.is_punct for t in ent):
+                continue  # "State" in "Secretary of State": part of a title
+            if kind != "person" and len(ent) == 1 and ent.text in person_words:
+                kind = "person"
             if ent[0].dep_ == "det":
                 ent = ent[1:]
                 if not len(ent):
@@ -133,10 +141,9 @@ class ActorLinker:
                 if not words:
                     continue
                 person = persons.link(words, ent.start)
-                for role, role_span in roles_of(ent, name_start):
-                    if role not in person.roles:
-                        person.roles.append(role)
-                    if role_span is not None:
+                for role_span, is_mention in roles_of(ent, name_start):
+                    person.add_role(role_span)
+                    if is_mention:
                         found.append(_mention(role_span, person.key, "role"))
                 found.append(_mention(ent, person.key, "person"))
                 continue
@@ -146,7 +153,8 @@ class ActorLinker:
             found.append(_mention(ent, actor_id, "entity"))
         found.extend(self._role_mentions(doc, persons, found))
         for person in persons.persons:
-            actors[person.id] = ActorInfo(person.id, person.name, "person", "ner", list(person.roles))
+            heads = {head for head, _ in person.role_keys}
+            actors[person.id] = ActorInfo(person.id, person.name, "person", "ner", list(person.roles), heads)
         # A person's id is known only at the end, when the longest name has been seen ("Ashtiani"
         # first, "Mohammad Reza Gharaei Ashtiani" later): mentions carry a placeholder key until then.
         final = {p.key: p.id for p in persons.persons}

@@ -8,6 +8,7 @@ classifier once; it accumulates seconds per stage in `timings` for benchmarks.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from stance.classifier import StanceClassifier
 
+_ACCORDING_TO = re.compile(r"[Aa]ccording to (the )?$")
 STAGES = ("spacy", "actors_speakers", "classifier", "rollup")
 
 
@@ -38,6 +40,7 @@ class _Pending:
     """One article between the rule stages and the classifier."""
 
     request: AnalyzeRequest
+    text: str  # the cleaned original; `doc.text` has ’ normalised to ' (same offsets)
     doc: "Doc"
     linked: LinkedActors
     statements: list[Statement]
@@ -95,21 +98,24 @@ class ArticleAnalyzer:
         for text in texts:
             check_length(text)
         with self._stage("spacy"):
-            docs = parse_texts(self.nlp, texts)
+            # The gazetteer writes apostrophes as ' ("Sana'a", "People's"): match news text's ’ too.
+            docs = parse_texts(self.nlp, [t.replace("’", "'") for t in texts])
         with self._stage("actors_speakers"):
-            pending = [self._rules(request, doc) for request, doc in zip(requests, docs)]
+            pending = [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs)]
             items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
         with self._stage("classifier"):
             predictions = iter(self.classifier.predict(items))
         with self._stage("rollup"):
             return [_result(p, [next(predictions) for _ in p.pairs]) for p in pending]
 
-    def _rules(self, request: AnalyzeRequest, doc: "Doc") -> _Pending:
+    def _rules(self, request: AnalyzeRequest, text: str, doc: "Doc") -> _Pending:
         """Statements, actors, speakers and the (statement, target) pairs to classify."""
         linked = self._linker(request.actors).link(doc)
-        statements = split_statements(doc)
+        for mention in linked.mentions:
+            mention.text = text[mention.start : mention.end]
+        statements = split_statements(doc, text)
         SpeakerFinder(doc, linked).attribute(statements)
-        pending = _Pending(request, doc, linked, statements)
+        pending = _Pending(request, text, doc, linked, statements)
         allowed = {a.id for a in request.actors} if request.actors_only else None
         if allowed is not None:
             _restrict(pending, allowed)
@@ -140,19 +146,21 @@ def _pairs(pending: _Pending) -> list[tuple[Statement, object]]:
         if statement.attribution == "excluded":
             continue
         seen: set[str] = {statement.speaker} if statement.speaker else set()
-        holder_span = statement.speaker_span or (-1, -1)
+        holder_span = statement.speaker_phrase or statement.speaker_span or (-1, -1)
         for mention in mentions:
             if mention.start < statement.start or mention.end > statement.end or mention.actor in seen:
                 continue
             if holder_span[0] <= mention.start and mention.end <= holder_span[1]:
                 continue  # "Iran's defense minister said": the minister's stance toward Iran is not stated
+            if _ACCORDING_TO.search(pending.text, max(0, mention.start - 20), mention.start):
+                continue  # a source ("according to Reuters") is not a target
             seen.add(mention.actor)
             pairs.append((statement, mention))
     return pairs
 
 
 def _item(pending: _Pending, statement: Statement, mention) -> Item:
-    text = pending.doc.text[statement.start : statement.end]
+    text = pending.text[statement.start : statement.end]
     holder = pending.linked.actors[statement.speaker].name if statement.speaker in pending.linked.actors else None
     span = statement.speaker_span
     holder_span = None
@@ -167,7 +175,7 @@ def _item(pending: _Pending, statement: Statement, mention) -> Item:
 
 
 def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
-    text = pending.doc.text
+    text = pending.text
     counts: dict[str, int] = defaultdict(int)
     for mention in pending.linked.mentions:
         counts[mention.actor] += 1

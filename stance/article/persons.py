@@ -14,6 +14,7 @@ Rules, applied to spaCy PERSON entities in text order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
     from spacy.tokens import Token
 
+_INITIAL = re.compile(r"[A-Z]\.?")
 TITLE_WORDS = frozenset(
     """president vice prime minister secretary general brigadier lieutenant lt. major maj. colonel col. gen.
     admiral adm. commander captain capt. sergeant sgt. chief deputy foreign defense defence interior finance
@@ -47,7 +49,14 @@ class Person:
     words: list[str]
     key: str
     roles: list[str] = field(default_factory=list)
+    role_keys: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # (head noun, words)
     positions: list[int] = field(default_factory=list)
+
+    def add_role(self, span: "SpacySpan") -> None:
+        """Record a role description ("Iran's defense minister") with its head noun and words."""
+        if span.text not in self.roles:
+            self.roles.append(span.text)
+            self.role_keys.append(role_key(span))
 
     @property
     def last_seen(self) -> int:
@@ -59,7 +68,13 @@ class Person:
 
     @property
     def id(self) -> str:
-        return f"person:{slugify(self.name)}"
+        return f"person:{slugify(' '.join(_key(self.words)))}"
+
+
+def _key(words: list[str]) -> list[str]:
+    """Name words without middle initials: "Antony J. Blinken" and "Antony Blinken" are one name."""
+    kept = [w for w in words if not _INITIAL.fullmatch(w)]
+    return kept or words
 
 
 def name_words(ent: "SpacySpan") -> tuple[list[str], int]:
@@ -80,11 +95,11 @@ class PersonRegistry:
 
     def link(self, words: list[str], position: int) -> Person:
         """The person a mention with these name words refers to (a new one when none matches)."""
-        person = self._find(words)
+        person = self._find(_key(words))
         if person is None:
             person = Person(list(words), key=f"#person{len(self.persons)}")
             self.persons.append(person)
-        elif len(words) > len(person.words) and words[-len(person.words) :] == person.words:
+        elif len(words) > len(person.words):
             person.words = list(words)  # "Ashtiani" first, "Mohammad ... Ashtiani" later: keep the full name
         person.positions.append(position)
         return person
@@ -93,13 +108,14 @@ class PersonRegistry:
         latest = sorted(self.persons, key=lambda p: p.last_seen, reverse=True)
         if len(words) >= 2:
             for person in latest:
-                n = min(len(words), len(person.words))
-                if person.words[-n:] == words[-n:] and (n == len(words) or n == len(person.words)):
+                known = _key(person.words)
+                n = min(len(words), len(known))
+                if known[-n:] == words[-n:]:
                     return person
             return None
         word = words[0]
         for person in latest:
-            if person.words[-1] == word:
+            if _key(person.words)[-1] == word:
                 return person
         for person in latest:
             if person.words[0] == word and len(person.words) > 1:
@@ -110,11 +126,27 @@ class PersonRegistry:
         """The person named latest before token `before` with a role headed by `head` containing `words`."""
         seen = [(max(i for i in p.positions if i < before), p) for p in self.persons if p.positions[0] < before]
         for _, person in sorted(seen, key=lambda pair: pair[0], reverse=True):
-            for role in person.roles:
-                role_words = set(role.lower().replace("'s", "").replace("’s", "").split())
-                if role.lower().split()[-1] == head and words <= role_words:
-                    return person
+            if any(role_head == head and words <= role_words for role_head, role_words in person.role_keys):
+                return person
         return None
+
+
+def role_key(span: "SpacySpan") -> tuple[str, frozenset[str]]:
+    """A role phrase's head noun (its rightmost word attached outside it) and its content words."""
+    heads = [t for t in span if not (span.start <= t.head.i < span.end) or t.head is t]
+    head = (heads[-1] if heads else span[-1]).lower_
+    words = frozenset(t.lower_ for t in span if not (t.is_punct or t.dep_ in ("det", "case")))
+    return head, words
+
+
+def _noun_phrase(noun: "Token") -> list["Token"]:
+    """A noun with its modifiers: the subtree left of it, and right of it up to the first punctuation."""
+    left = [t for t in noun.subtree if t.i <= noun.i]
+    right = [t for t in noun.subtree if t.i > noun.i]
+    cut = next((k for k, t in enumerate(right) if t.is_punct or t.ent_type_ == "PERSON"), len(right))
+    # Only the contiguous run up to the noun: a comma before it ends the phrase on the left too.
+    start = max((k + 1 for k, t in enumerate(left) if t.is_punct), default=0)
+    return left[start:] + right[:cut]
 
 
 def _role_span(tokens: list["Token"]) -> Optional["SpacySpan"]:
@@ -126,33 +158,32 @@ def _role_span(tokens: list["Token"]) -> Optional["SpacySpan"]:
     return tokens[0].doc[tokens[0].i : tokens[-1].i + 1] if tokens else None
 
 
-def roles_of(ent: "SpacySpan", name_start: int) -> list[tuple[str, Optional["SpacySpan"]]]:
-    """Role descriptions of a PERSON mention (titles, preceding compounds, appositions), each with the
-    span of an appositive role phrase (itself a mention of the person) or None."""
+def roles_of(ent: "SpacySpan", name_start: int) -> list[tuple["SpacySpan", bool]]:
+    """Role phrases of a PERSON mention: titles and modifiers before the name ("Iran's defense minister
+    Ashtiani", "Secretary of State Antony Blinken") and appositions on either side. Each comes with
+    True when the phrase is a separate mention of the person (an apposition), else False."""
     doc = ent.doc
     head = ent.root
-    roles: list[tuple[str, Optional["SpacySpan"]]] = []
-    # Title words inside the entity plus the contiguous modifiers just before it ("Iran's defense minister").
+    roles: list[tuple["SpacySpan", bool]] = []
     left = ent.start
     while left > 0:
         token = doc[left - 1]
         if token.is_punct or token.is_space or token.dep_ == "det" or token.ent_type_ == "PERSON":
             break
-        # Part of the phrase when it attaches to the right (inside it), or is the "'s" of a possessor.
-        if not (left <= token.head.i < ent.end or token.dep_ == "case"):
+        # Part of the phrase when it attaches to the right (inside it), is the "'s" of a possessor,
+        # or belongs to a title ("Secretary of State").
+        if not (left <= token.head.i < ent.end or token.dep_ == "case" or token.lower_ in TITLE_WORDS | {"of"}):
             break
         left -= 1
     prefix = _role_span(list(doc[left:name_start]))
-    if prefix is not None and any(t.text.lower() in TITLE_WORDS or t.text.lower() in ROLE_NOUNS for t in prefix):
-        roles.append((prefix.text, None))
+    if prefix is not None and any(t.lower_ in TITLE_WORDS or t.lower_ in ROLE_NOUNS for t in prefix):
+        roles.append((prefix, False))
     # Apposition: the name is an appositive of a role noun, or a role noun is an appositive of the name.
-    if head.dep_ == "appos" and head.head.text.lower() in ROLE_NOUNS:
-        span = _role_span([t for t in head.head.subtree if t.i < ent.start])
-        roles.append((span.text, span) if span is not None else ("", None))
-    for child in head.children:
-        if child.dep_ == "appos" and child.text.lower() in ROLE_NOUNS:
-            after = [t for t in child.subtree if t.i > child.i]
-            cut = next((k for k, t in enumerate(after) if t.is_punct), len(after))
-            span = _role_span([t for t in child.subtree if t.i <= child.i] + after[:cut])
-            roles.append((span.text, span) if span is not None else ("", None))
-    return [r for r in roles if r[0]]
+    nouns = [head.head] if head.dep_ == "appos" else []
+    nouns += [child for child in head.children if child.dep_ == "appos"]
+    for noun in nouns:
+        if noun.lower_ in ROLE_NOUNS and not (ent.start <= noun.i < ent.end):
+            span = _role_span(_noun_phrase(noun))
+            if span is not None:
+                roles.append((span, True))
+    return roles

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 _VERBS = """say tell add stress warn accuse condemn praise call claim state announce declare insist note explain
 argue emphasise emphasize urge deny reiterate assert write tweet post threaten vow pledge criticise criticize
 slam blame welcome reject demand acknowledge confirm respond reply suggest describe thank hail dismiss denounce
-lament complain charge allege affirm maintain predict promise caution ask tout applaud commend decry""".split()
-_IRREGULAR = {"say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
+lament complain charge allege affirm maintain predict promise caution ask tout applaud commend decry speak""".split()
+_IRREGULAR = {"say": ["said"], "tell": ["told"], "speak": ["spoke", "spoken"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
 
 
 def _forms(verb: str) -> set[str]:
@@ -74,10 +74,11 @@ class SpeakerFinder:
         for statement in statements:
             found = self._reported(statement) or self._according_to(statement)
             if found:
-                actor, subject, rule = found
+                actor, subject, phrase, rule = found
                 statement.speaker, statement.attribution = actor, rule
                 statement.speaker_text = subject.text
                 statement.speaker_span = (subject.start_char, subject.end_char)
+                statement.speaker_phrase = phrase
                 self.spoken.append(actor)
             elif (
                 statement.quoted
@@ -102,7 +103,7 @@ class SpeakerFinder:
                 continue
             actor, rule = self._resolve(subject)
             if actor:
-                return actor, self._subject_span(subject), rule
+                return actor, self._subject_span(subject), _phrase_chars(subject), rule
         return None
 
     def _according_to(self, statement: Statement):
@@ -113,7 +114,7 @@ class SpeakerFinder:
                     if object_.dep_ == "pobj":
                         actor, _ = self._resolve(object_)
                         if actor:
-                            return actor, self._subject_span(object_), "according_to"
+                            return actor, self._subject_span(object_), _phrase_chars(object_), "according_to"
         return None
 
     def _resolve(self, subject: "Token") -> tuple[Optional[str], str]:
@@ -131,10 +132,7 @@ class SpeakerFinder:
             if token.i in self.by_token:
                 return self.by_token[token.i][0].actor, "reporting_verb"
         if word in ROLE_NOUNS:
-            def holds_role(actor) -> bool:
-                return any(role.lower().split()[-1] == word for role in actor.roles)
-
-            return self._last(holds_role, subject.i, mentioned=False), "role"
+            return self._last(lambda actor: word in actor.role_heads, subject.i, mentioned=False), "role"
         return None, ""
 
     def _last(self, matches, before: int, mentioned: bool) -> Optional[str]:
@@ -163,6 +161,12 @@ def _phrase(head: "Token"):
     for child in head.children:
         if child.dep_ not in ("relcl", "acl", "advcl", "ccomp"):
             yield from _phrase(child)
+
+
+def _phrase_chars(head: "Token") -> tuple[int, int]:
+    """Character span of a noun phrase (see `_phrase`): from its first to its last token."""
+    tokens = sorted(_phrase(head), key=lambda t: t.i)
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
 
 
 def _subject_of(verb: "Token") -> Optional["Token"]:

@@ -40,6 +40,7 @@ class Statement:
     paragraph: int = 0
     speaker: str | None = None
     speaker_span: Span | None = None
+    speaker_phrase: Span | None = None
     speaker_text: str | None = None
     attribution: str = "author"
 
@@ -82,11 +83,12 @@ def _paragraph_starts(text: str) -> list[int]:
     return starts
 
 
-def split_statements(doc: "Doc") -> list[Statement]:
-    """The statements of a parsed article, in order, with their quotations marked."""
+def split_statements(doc: "Doc", text: str | None = None) -> list[Statement]:
+    """The statements of a parsed article, in order, with their quotations marked. `text` is the
+    original when the parsed text was normalised (same length; quotation marks are read from it)."""
     import bisect
 
-    text = doc.text
+    text = doc.text if text is None else text
     quotes = find_quotes(text)
     paragraphs = _paragraph_starts(text)
     # Sentence spans without surrounding whitespace; empty (whitespace-only) sentences dropped.

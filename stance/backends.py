@@ -1,0 +1,88 @@
+"""Inference backends: run one padded batch through the model and return its (n, 6) logits.
+
+`StanceClassifier` does the encoding, batching and labelling; a backend only runs the network.
+- `torch`: the `StanceModel` itself, under bf16 autocast when the CPU has native bf16 (AVX-512 BF16/AMX).
+- `onnx-int8` / `onnx-fp32`: ONNX Runtime sessions on the graphs `stance.onnx_export` writes into the
+  model directory at registration (`model.int8.onnx`, `model.onnx`). They need neither the PyTorch
+  weights nor autograd, so a service on them loads faster and uses less memory.
+`auto` resolves to `onnx-int8` when the model directory has it, else `torch`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Literal, Optional, Protocol
+
+import numpy as np
+import torch
+
+from stance.errors import ModelNotFoundError
+from stance.onnx_export import ONNX_FP32, ONNX_INT8
+
+Backend = Literal["auto", "torch", "onnx-int8", "onnx-fp32"]
+BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx-int8", "onnx-fp32")
+ONNX_FILES = {"onnx-int8": ONNX_INT8, "onnx-fp32": ONNX_FP32}
+
+
+class InferenceBackend(Protocol):
+    name: str
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Logits (float32, shape (rows, n_labels)) of one padded int64 batch."""
+
+
+def bf16_supported() -> bool:
+    """True when the CPU runs bf16 matrix products natively (else autocast would be slower, not faster)."""
+    return torch.backends.mkldnn.is_available() and torch.cpu._is_avx512_bf16_supported()
+
+
+class TorchBackend:
+    """The PyTorch `StanceModel`, in inference mode, optionally under bf16 autocast."""
+
+    name = "torch"
+
+    def __init__(self, model: torch.nn.Module, bf16: Optional[bool] = None) -> None:
+        self.model = model.eval()
+        self.bf16 = bf16_supported() if bf16 is None else bf16
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+        with torch.inference_mode(), autocast:
+            logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()})["logits"]
+        return logits.float().numpy()
+
+
+class OnnxBackend:
+    """An ONNX Runtime CPU session on one of the model directory's ONNX graphs."""
+
+    def __init__(self, path: Path, name: str, threads: Optional[int] = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.name = name
+        self.path = Path(path)
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(None, {name: batch[name] for name in self.input_names})[0]
+
+
+def resolve_backend(model_dir: Path, backend: str) -> str:
+    """The concrete backend for `backend` in `model_dir`: `auto` becomes `onnx-int8` or `torch`."""
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}: expected one of {list(BACKENDS)}.")
+    if backend == "auto":
+        return "onnx-int8" if (Path(model_dir) / ONNX_INT8).is_file() else "torch"
+    if backend in ONNX_FILES and not (Path(model_dir) / ONNX_FILES[backend]).is_file():
+        raise ModelNotFoundError(
+            f"Backend {backend!r} needs {ONNX_FILES[backend]} in {model_dir}, which is missing "
+            f"(found {sorted(p.name for p in Path(model_dir).iterdir())}). Fix: register the model with "
+            f"`stance train` / training.register (it exports ONNX), run "
+            f"`python -m stance.onnx_export {model_dir}`, or use backend='torch'."
+        )
+    return backend

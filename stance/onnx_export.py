@@ -1,0 +1,178 @@
+"""Export a saved model directory to ONNX and quantize it to int8, at registration time.
+
+Writes three files into the model directory (so they travel with it into the model store):
+`model.onnx` (fp32), `model.int8.onnx` (dynamic int8: weights int8, activations quantized per batch)
+and `onnx.json` (how they were made and how close they are to PyTorch on probe inputs).
+
+The graph is exported with the TorchScript exporter (`torch.onnx.export(dynamo=False)`) from an
+encoder switched to eager attention: on that graph ONNX Runtime's BERT optimizer fuses attention,
+embeddings + LayerNorm, skip-LayerNorm and bias-GELU into single kernels, which makes the int8 model
+about 1.5x faster than the same model exported by the dynamo exporter (whose attention it cannot fuse
+yet). The inputs are those of `StanceModel.forward`, with dynamic batch and sequence axes; the output
+is the (batch, 6) logits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from stance.errors import StanceError
+
+ONNX_FP32 = "model.onnx"
+ONNX_INT8 = "model.int8.onnx"
+ONNX_REPORT = "onnx.json"
+OPSET = 17
+FP32_TOLERANCE = 1e-3
+"""Largest |logit difference| accepted between the fp32 ONNX graph and PyTorch."""
+
+PROBE_TEXTS = (
+    ("Iran praised its great ally China for the deal.", (29, 34), (0, 4)),
+    ("Russia condemned the terrible attack by the United States on Tuesday, the minister said.", (44, 57), (0, 6)),
+    ("The minister met Iran.", (17, 21), None),
+    ("Sanctions are a crime, he said, and the talks will not bring peace. " * 4, (0, 9), None),
+)
+
+
+class _LogitsOnly(torch.nn.Module):
+    """Wraps `StanceModel` so the exported graph has plain tensor inputs and one output."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        return self.model(input_ids, attention_mask, token_type_ids)["logits"]
+
+
+def probe_batch(tokenizer, spec) -> dict[str, np.ndarray]:
+    """A padded batch of a few items of different lengths, encoded as in inference (int64 arrays)."""
+    from stance.encoding import encode_batch
+    from stance.schema import Item
+
+    items = [Item(text=t, target_span=span, holder_span=holder) for t, span, holder in PROBE_TEXTS]
+    items.append(Item(text="They said so.", target="Tehran", holder="Moscow"))
+    encoded = encode_batch(tokenizer, items, spec.scheme, spec.max_length)
+    return pad_batch(encoded, range(len(items)), tokenizer.pad_token_id or 0)
+
+
+def pad_batch(encoded: dict[str, list], rows, pad_id: int) -> dict[str, np.ndarray]:
+    """Right-pad rows `rows` of a tokenizer output to their longest length: int64 arrays."""
+    rows = list(rows)
+    width = max(len(encoded["input_ids"][i]) for i in rows)
+    out = {}
+    for key, values in encoded.items():
+        array = np.full((len(rows), width), pad_id if key == "input_ids" else 0, dtype=np.int64)
+        for r, i in enumerate(rows):
+            array[r, : len(values[i])] = values[i]
+        out[key] = array
+    return out
+
+
+def export_onnx(model, tokenizer, spec, out: Path) -> Path:
+    """Export a loaded `StanceModel` to fused fp32 ONNX at `out`; return `out`."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    model.encoder.set_attn_implementation("eager")  # the attention pattern ORT's fusion recognises
+    probe = probe_batch(tokenizer, spec)
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in probe]
+    args = tuple(torch.from_numpy(probe[n]) for n in names)
+    raw = out.with_suffix(".raw.onnx")
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo, but only its graph fuses (see above).
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _LogitsOnly(model).eval(),
+            args,
+            str(raw),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names},
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    config = model.encoder.config
+    fused = optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size)
+    fused.save_model_to_file(str(out))
+    raw.unlink()
+    return out
+
+
+def quantize_int8(fp32_path: Path, out: Path) -> Path:
+    """Dynamic int8 quantization of an fp32 ONNX model (per-channel int8 weights) to `out`; return `out`."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        fp32_path,
+        out,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        # Fused ORT ops (Attention, SkipLayerNormalization) defeat shape inference: their outputs are float.
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    return out
+
+
+def export_and_quantize(model_dir: Path) -> dict[str, Any]:
+    """Write `model.onnx`, `model.int8.onnx` and `onnx.json` into `model_dir`; return the report.
+
+    Raises StanceError when the fp32 graph disagrees with PyTorch on the probe batch.
+    """
+    import onnxruntime
+
+    from stance.modeling import load_model_dir
+
+    model_dir = Path(model_dir)
+    start = time.perf_counter()
+    model, tokenizer, spec = load_model_dir(model_dir)
+    probe = probe_batch(tokenizer, spec)
+    with torch.inference_mode():
+        reference = model(**{k: torch.from_numpy(v) for k, v in probe.items()})["logits"].numpy()
+    fp32 = export_onnx(model, tokenizer, spec, model_dir / ONNX_FP32)
+    int8 = quantize_int8(fp32, model_dir / ONNX_INT8)
+    report: dict[str, Any] = {
+        "opset": OPSET,
+        "exporter": f"torch {torch.__version__} torchscript + onnxruntime {onnxruntime.__version__} bert fusion",
+        "quantization": "dynamic, int8 weights per channel, uint8 activations",
+        "files": {"fp32": ONNX_FP32, "int8": ONNX_INT8},
+    }
+    n_stance = len(spec.label_sets["stance"])
+    for key, path in (("fp32", fp32), ("int8", int8)):
+        logits = run_onnx(path, probe)
+        report[f"{key}_max_abs_diff"] = round(float(np.abs(logits - reference).max()), 6)
+        same = [(logits[:, cols].argmax(1) == reference[:, cols].argmax(1)) for cols in (slice(0, n_stance), slice(n_stance, None))]
+        report[f"{key}_probe_agreement"] = float(np.concatenate(same).mean())
+    if report["fp32_max_abs_diff"] > FP32_TOLERANCE:
+        fp32.unlink()
+        int8.unlink()  # a wrong graph must not be picked up by backend="auto"
+        raise StanceError(
+            f"The ONNX export of {model_dir} does not reproduce PyTorch: max |logit difference| "
+            f"{report['fp32_max_abs_diff']} on the probe batch, expected <= {FP32_TOLERANCE}. Fix: check that "
+            f"the encoder is a BERT-like model the exporter supports, or serve it with backend='torch'."
+        )
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    (model_dir / ONNX_REPORT).write_text(json.dumps(report, indent=2))
+    return report
+
+
+def run_onnx(path: Path, batch: dict[str, np.ndarray]) -> np.ndarray:
+    """Logits of an ONNX model on one padded batch (a fresh session: for checks, not for serving)."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    return session.run(None, {n: batch[n] for n in names})[0]
+
+
+if __name__ == "__main__":  # python -m stance.onnx_export MODEL_DIR
+    import sys
+
+    print(json.dumps(export_and_quantize(Path(sys.argv[1])), indent=2))
