@@ -22,7 +22,8 @@ The sources are written in a small markup so that character offsets never have t
 - Lines starting with `#` are comments.
 
 Run from the repository root: `python data/evalset/compile.py` (or `--check` to verify that
-articles.jsonl is up to date). Only PyYAML is needed, to read the gazetteer for actor types.
+articles.jsonl is up to date). Needs PyYAML (to read actor types from the gazetteer) and the
+installed `stance` package (for the stance labels and the error class).
 """
 
 from __future__ import annotations
@@ -35,17 +36,19 @@ from typing import Any
 
 import yaml
 
+from stance.errors import DataError
+from stance.labels import STANCE_LABELS
+
 EVALSET_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = EVALSET_DIR / "source"
 OUTPUT_PATH = EVALSET_DIR / "articles.jsonl"
 GAZETTEER_PATH = EVALSET_DIR.parent / "actors" / "gazetteer.yaml"
 
-STANCES = ("favor", "against", "neutral")
 HEADER_KEYS = ("id", "title", "source", "url", "licence")
 MENTION = re.compile(r"\[\[([^\[\]|]+)\|([^\[\]|]+)\]\]")
 
 
-class SourceError(ValueError):
+class SourceError(DataError):
     """A source file does not follow the markup described in this module's docstring."""
 
 
@@ -153,8 +156,8 @@ def parse_source(path: Path, actor_types: dict[str, str]) -> dict[str, Any]:
             for item in filter(None, (part.strip() for part in stance_field.split(","))):
                 target, equals, stance = item.partition("=")
                 target, stance = target.strip(), stance.strip()
-                if not equals or stance not in STANCES:
-                    raise SourceError(f"{where}: bad stance {item!r}; expected target=one of {STANCES}")
+                if not equals or stance not in STANCE_LABELS:
+                    raise SourceError(f"{where}: bad stance {item!r}; expected target=one of {STANCE_LABELS}")
                 stances[target] = stance
             targets = list(dict.fromkeys(m["actor"] for m in sentence_mentions if m["actor"] != holder))
             unknown = sorted(set(stances) - set(targets))
