@@ -30,6 +30,15 @@ def _table(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def _log_progress() -> None:
+    """INFO logs of this project on stderr; other libraries (ONNX quantization ...) stay at WARNING."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    for name in ("stance", "training"):
+        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).addHandler(handler)
+
+
 @data_app.command("build")
 def data_build(
     data_dir: Path = typer.Option(Path("../shared/data"), help="Folder holding the raw datasets."),
@@ -59,7 +68,7 @@ def train_cmd(
     from training.pipeline import train_from_file
 
     if verbose:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        _log_progress()
     try:
         outcome = train_from_file(config, set_ or [], runs_dir, if_missing)
     except StanceError as err:

@@ -137,8 +137,8 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     model.label_smoothing = config.train.label_smoothing
     train_ds = to_dataset(train, tokenizer, spec)
     dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
-    steps_per_epoch = max(1, len(train_ds) // config.train.batch_size)
-    eval_steps = max(1, steps_per_epoch // config.train.evals_per_epoch)
+    steps_per_epoch = max(1, -(-len(train_ds) // config.train.batch_size))
+    eval_steps = max(1, -(-steps_per_epoch // config.train.evals_per_epoch))
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         num_train_epochs=config.train.epochs,
