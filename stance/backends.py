@@ -5,12 +5,14 @@
 - `onnx-int8` / `onnx-fp32`: ONNX Runtime sessions on the graphs `stance.onnx_export` writes into the
   model directory at registration (`model.int8.onnx`, `model.onnx`). They need neither the PyTorch
   weights nor autograd, so a service on them loads faster and uses less memory.
-`auto` resolves to `onnx-int8` when the model directory has it, else `torch`.
+`auto` resolves to `onnx-int8` when the model directory has it (and registration did not measure it
+below the parity bar), else `torch`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Literal, Optional, Protocol
 
@@ -18,7 +20,7 @@ import numpy as np
 import torch
 
 from stance.errors import ModelNotFoundError
-from stance.onnx_export import ONNX_FP32, ONNX_INT8
+from stance.onnx_export import ONNX_FP32, ONNX_INT8, ONNX_REPORT
 
 Backend = Literal["auto", "torch", "onnx-int8", "onnx-fp32"]
 BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx-int8", "onnx-fp32")
@@ -72,12 +74,20 @@ class OnnxBackend:
         return self.session.run(None, {name: batch[name] for name in self.input_names})[0]
 
 
+def _int8_parity_ok(model_dir: Path) -> bool:
+    """False only when registration measured int8 parity and it missed the bar (see onnx.json)."""
+    report = model_dir / ONNX_REPORT
+    if not report.is_file():
+        return True
+    return bool(json.loads(report.read_text()).get("int8_parity", {}).get("passed", True))
+
+
 def resolve_backend(model_dir: Path, backend: str) -> str:
     """The concrete backend for `backend` in `model_dir`: `auto` becomes `onnx-int8` or `torch`."""
     if backend not in BACKENDS:
         raise ValueError(f"Unknown backend {backend!r}: expected one of {list(BACKENDS)}.")
     if backend == "auto":
-        return "onnx-int8" if (Path(model_dir) / ONNX_INT8).is_file() else "torch"
+        return "onnx-int8" if (Path(model_dir) / ONNX_INT8).is_file() and _int8_parity_ok(Path(model_dir)) else "torch"
     if backend in ONNX_FILES and not (Path(model_dir) / ONNX_FILES[backend]).is_file():
         raise ModelNotFoundError(
             f"Backend {backend!r} needs {ONNX_FILES[backend]} in {model_dir}, which is missing "

@@ -1,8 +1,9 @@
 """Export a saved model directory to ONNX and quantize it to int8, at registration time.
 
 Writes three files into the model directory (so they travel with it into the model store):
-`model.onnx` (fp32), `model.int8.onnx` (dynamic int8: weights int8, activations quantized per batch)
-and `onnx.json` (how they were made and how close they are to PyTorch on probe inputs).
+`model.onnx` (fp32), `model.int8.onnx` (int8 weights, activations quantized per token at run time:
+`stance.quantization`) and `onnx.json` (how they were made, how close they are to PyTorch on probe
+inputs and, when labelled items are given, the int8 parity on them).
 
 The graph is exported with the TorchScript exporter (`torch.onnx.export(dynamo=False)`) from an
 encoder switched to eager attention: on that graph ONNX Runtime's BERT optimizer fuses attention,
@@ -18,12 +19,14 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
 from stance.errors import StanceError
+from stance.quantization import quantize_per_token
+from stance.schema import Example
 
 ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model.int8.onnx"
@@ -31,9 +34,12 @@ ONNX_REPORT = "onnx.json"
 OPSET = 17
 FP32_TOLERANCE = 1e-3
 """Largest |logit difference| accepted between the fp32 ONNX graph and PyTorch."""
+PARITY_AGREEMENT = 0.99
+PARITY_F1M_DROP = 0.5
+"""The int8 parity bar: label agreement with fp32 and F1m drop (points) on labelled examples."""
 
 PROBE_TEXTS = (
-    ("Iran praised its great ally China for the deal.", (29, 34), (0, 4)),
+    ("Iran praised its great ally China for the deal.", (28, 33), (0, 4)),
     ("Russia condemned the terrible attack by the United States on Tuesday, the minister said.", (44, 57), (0, 6)),
     ("The minister met Iran.", (17, 21), None),
     ("Sanctions are a crime, he said, and the talks will not bring peace. " * 4, (0, 9), None),
@@ -105,25 +111,11 @@ def export_onnx(model, tokenizer, spec, out: Path) -> Path:
     return out
 
 
-def quantize_int8(fp32_path: Path, out: Path) -> Path:
-    """Dynamic int8 quantization of an fp32 ONNX model (per-channel int8 weights) to `out`; return `out`."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        fp32_path,
-        out,
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        # Fused ORT ops (Attention, SkipLayerNormalization) defeat shape inference: their outputs are float.
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
-    return out
-
-
-def export_and_quantize(model_dir: Path) -> dict[str, Any]:
+def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()) -> dict[str, Any]:
     """Write `model.onnx`, `model.int8.onnx` and `onnx.json` into `model_dir`; return the report.
 
+    With `parity_examples` (labelled, e.g. a dev split) the report also holds `int8_parity` on them;
+    `backend="auto"` serves int8 only when that passed (or was not measured).
     Raises StanceError when the fp32 graph disagrees with PyTorch on the probe batch.
     """
     import onnxruntime
@@ -137,11 +129,12 @@ def export_and_quantize(model_dir: Path) -> dict[str, Any]:
     with torch.inference_mode():
         reference = model(**{k: torch.from_numpy(v) for k, v in probe.items()})["logits"].numpy()
     fp32 = export_onnx(model, tokenizer, spec, model_dir / ONNX_FP32)
-    int8 = quantize_int8(fp32, model_dir / ONNX_INT8)
+    int8 = model_dir / ONNX_INT8
+    quantize_per_token(fp32, int8)
     report: dict[str, Any] = {
         "opset": OPSET,
         "exporter": f"torch {torch.__version__} torchscript + onnxruntime {onnxruntime.__version__} bert fusion",
-        "quantization": "dynamic, int8 weights per channel, uint8 activations",
+        "quantization": "int8 weights per output channel, uint8 activations per token (stance.quantization)",
         "files": {"fp32": ONNX_FP32, "int8": ONNX_INT8},
     }
     n_stance = len(spec.label_sets["stance"])
@@ -158,9 +151,42 @@ def export_and_quantize(model_dir: Path) -> dict[str, Any]:
             f"{report['fp32_max_abs_diff']} on the probe batch, expected <= {FP32_TOLERANCE}. Fix: check that "
             f"the encoder is a BERT-like model the exporter supports, or serve it with backend='torch'."
         )
+    if parity_examples:
+        report["int8_parity"] = int8_parity(model_dir, parity_examples)
     report["seconds"] = round(time.perf_counter() - start, 1)
     (model_dir / ONNX_REPORT).write_text(json.dumps(report, indent=2))
     return report
+
+
+def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
+    """int8 vs fp32 (PyTorch) on labelled examples: label agreement on each example's task, F1m per
+    task for both, and whether the bar (agreement >= 99%, F1m drop <= 0.5 points) is met."""
+    from stance.classifier import StanceClassifier
+    from stance.evaluation import group_key
+    from stance.metrics import classification_metrics
+
+    items = [example.item() for example in examples]
+    labels = {}
+    for name, backend in (("fp32", "torch"), ("int8", "onnx-int8")):
+        predictions = StanceClassifier.from_path(model_dir, backend=backend, bf16=False).predict(items)
+        labels[name] = [p.label(e.task) for p, e in zip(predictions, examples)]
+    agreement = float(np.mean([a == b for a, b in zip(labels["fp32"], labels["int8"])]))
+    groups: dict[str, list[int]] = {}
+    for i, example in enumerate(examples):
+        groups.setdefault(group_key(example), []).append(i)
+    f1m = {}
+    for key, rows in sorted(groups.items()):
+        gold = [examples[i].label for i in rows]
+        task = key.rsplit(":", 1)[1]
+        f1m[key] = {name: classification_metrics(task, gold, [labels[name][i] for i in rows])["f1m"] for name in labels}
+    drop = max(v["fp32"] - v["int8"] for v in f1m.values())
+    return {
+        "n": len(examples),
+        "agreement": round(agreement, 4),
+        "f1m": f1m,
+        "max_f1m_drop": round(drop, 2),
+        "passed": agreement >= PARITY_AGREEMENT and drop <= PARITY_F1M_DROP,
+    }
 
 
 def run_onnx(path: Path, batch: dict[str, np.ndarray]) -> np.ndarray:

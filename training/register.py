@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Sequence
 
 from stance.encoding import ENCODING_VERSION
 from stance.modeling import SPEC_FILE, ModelSpec
 from stance.onnx_export import export_and_quantize
+from stance.schema import Example
 
 
 def headline(metrics: dict) -> dict[str, float]:
@@ -20,13 +22,22 @@ def headline(metrics: dict) -> dict[str, float]:
     return {key: m["f1m"] for key, m in metrics.get("test", {}).items() if "f1m" in m}
 
 
-def register(model_dir: Path, name: str, config: dict, metrics: dict, manifest_sha256: str, onnx: bool = True) -> str:
+def register(
+    model_dir: Path,
+    name: str,
+    config: dict,
+    metrics: dict,
+    manifest_sha256: str,
+    onnx: bool = True,
+    parity_examples: Sequence[Example] = (),
+) -> str:
     """Export ONNX (unless `onnx=False`), copy `model_dir` into a new model-store entry with labels and
-    metadata; return its tag."""
+    metadata; return its tag. `parity_examples` (e.g. the dev split) measure int8 vs fp32 agreement:
+    when it misses the bar, the int8 graph is kept but not served by default."""
     import bentoml
 
     spec = ModelSpec.model_validate_json((Path(model_dir) / SPEC_FILE).read_text())
-    onnx_report = export_and_quantize(Path(model_dir)) if onnx else {}
+    onnx_report = export_and_quantize(Path(model_dir), parity_examples) if onnx else {}
     metadata = {
         "label_sets": spec.label_sets,
         "encoding_version": ENCODING_VERSION,

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,6 +237,7 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     model, tokenizer = fit(config, train_examples, dev, run_dir)
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is model/ now
     classifier = StanceClassifier.from_path(model_dir)
     metrics = {
         "dev": evaluate_examples(classifier, [e for v in dev.values() for e in v]),

@@ -3,12 +3,19 @@
 Sources, in order of precedence:
 1. Gazetteer surface forms (`ActorGazetteer`), longest match first; ambiguous aliases only inside a
    spaCy entity of a sentence not written in capitals.
-2. spaCy entities PERSON, ORG, GPE, NORP. An entity that contains a gazetteer match:
-   - GPE/NORP: the gazetteer match stands ("southern Lebanon" → Lebanon);
-   - ORG made of a state's name plus state-organ words ("Iranian Foreign Ministry", "the U.S. State
-     Department") is a mention of that state;
-   - any other ORG/PERSON is its own actor and the inner match is dropped ("the Washington Post").
-   Entities not in the gazetteer become article-local actors `org:…`, `group:…`, `place:…`.
+2. spaCy entities PERSON, ORG, GPE, NORP (none from sentences written in capitals):
+   - GPE/NORP containing a gazetteer match: the match stands ("southern Lebanon" → Lebanon);
+   - an ORG made of a state's name plus state-organ words ("Iranian Foreign Ministry", "the U.S.
+     Treasury Department") is a mention of that state; one of organ words only is one when a state
+     possesses it ("Iran's foreign ministry"), else no actor ("the Department": which one?);
+   - any other ORG is its own actor; a state name or demonym inside it is still a mention ("Central
+     Bank of Iran"), a capital or metonym is not ("the Washington Post");
+   - an ORG that only qualifies a person's title is skipped ("U.S. National Security Advisor X");
+   - a GPE/ORG that is a surname seen as PERSON elsewhere, or a name after a personal title
+     ("Spokesperson Ned Price"), is a person;
+   - an entity spelled a little differently from a gazetteer form ("U.S" for "U.S.") is linked.
+   Other entities become article-local actors `org:…`, `group:…`, `place:…`.
+   Nothing in a leading dateline ("TEHRAN, Iran (AP) — ") is a mention.
 3. Persons (`persons.PersonRegistry`): name variants merged, roles collected; later role phrases
    ("the minister", "Iran's defense minister") link to the latest person holding that role.
 """
@@ -19,7 +26,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stance.article.gazetteer import ActorGazetteer, slugify
-from stance.article.persons import ROLE_NOUNS, TITLE_WORDS, PersonRegistry, name_words, roles_of
+from stance.article.parsing import dateline_end
+from stance.article.persons import (
+    ROLE_NOUNS,
+    TITLE_WORDS,
+    PersonRegistry,
+    is_name_word,
+    looks_personal,
+    name_words,
+    roles_of,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -31,7 +47,8 @@ ID_PREFIX = {"organisation": "org", "place": "place", "group": "group"}
 STATE_ORGAN_WORDS = frozenset(
     """government ministry foreign defense defence interior army military navy air force forces armed embassy
     parliament administration cabinet state department office presidency mission delegation authorities regime
-    officials affairs security national supreme council intelligence of 's ’s the and""".split()
+    officials affairs security national supreme council intelligence treasury justice commerce homeland energy
+    finance economy trade health education agriculture labor labour coast guard consulate of 's ’s the and""".split()
 )
 
 
@@ -85,6 +102,9 @@ class ActorLinker:
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         for surface in [*self.surfaces, *self.ambiguous]:
             self.matcher.add(surface, [nlp.make_doc(surface)])
+        # Entities spelled a little differently from every listed form ("U.S" for "U.S.", "U.N." for "UN").
+        self.loose = {_loosen(s): actor for s, (actor, _) in self.surfaces.items()}
+        self.loose.update((_loosen(s), actor) for s, actor in self.ambiguous.items())
 
     def _gazetteer_mentions(self, doc: "Doc") -> list[Mention]:
         from spacy.util import filter_spans
@@ -101,12 +121,34 @@ class ActorLinker:
                 continue
             span.label_ = f"{actor}\t{kind}"
             spans.append(span)
-        return [_mention(s, *s.label_.split("\t")) for s in filter_spans(spans)]
+        mentions = [_mention(s, *s.label_.split("\t")) for s in filter_spans(spans)]
+        covered = {i for m in mentions for i in range(m.token_start, m.token_end)}
+        return sorted(mentions + self._hyphenated(doc, covered), key=lambda m: m.start)
+
+    def _hyphenated(self, doc: "Doc", covered: set[int]) -> list[Mention]:
+        """Mentions inside one hyphenated token spaCy does not split ("U.S.-backed", "U.S.-Greece")."""
+        mentions = []
+        for token in doc:
+            if "-" not in token.text or token.i in covered:
+                continue
+            offset = 0
+            for part in token.text.split("-"):
+                if part in self.surfaces:
+                    actor, kind = self.surfaces[part]
+                    start = token.idx + offset
+                    mentions.append(Mention(start, start + len(part), token.i, token.i + 1, part, actor, kind))
+                offset += len(part) + 1
+        return mentions
 
     def link(self, doc: "Doc") -> LinkedActors:
         """All actor mentions of `doc` (sorted by position) and the actors they refer to."""
+        # A dateline ("TEHRAN, Iran (AP) — ") says where the news was written, not who is in it.
+        skip = dateline_end(doc.text)
+        found = [m for m in self._gazetteer_mentions(doc) if m.start >= skip]
+        # Token → gazetteer mention, so that each entity finds the matches inside it in constant time.
+        # (A local, not an attribute: one linker serves concurrent requests in the service.)
+        by_token = {i: m for m in found for i in range(m.token_start, m.token_end)}
         actors: dict[str, ActorInfo] = {}
-        found = self._gazetteer_mentions(doc)
         for mention in found:
             entry = self.gazetteer.actors[mention.actor]
             actors.setdefault(entry.id, ActorInfo(entry.id, entry.name, entry.type, "gazetteer"))
@@ -116,41 +158,38 @@ class ActorLinker:
         person_words = {t.text for e in doc.ents if e.label_ == "PERSON" for t in e if t.is_title}
         for ent in doc.ents:
             kind = ENTITY_LABELS.get(ent.label_)
-            if kind is None or not any(ch.isalpha() for ch in ent.text) or _is_caps_sentence(ent):
+            if kind is None or not any(ch.isalpha() for ch in ent.text) or _is_caps_sentence(ent) or ent.start_char < skip:
                 continue  # entities in headlines written in capitals are guesses
             if all(t.lower_ in TITLE_WORDS or t.is_punct for t in ent):
                 continue  # "State" in "Secretary of State": part of a title
-            if kind != "person" and len(ent) == 1 and ent.text in person_words:
-                kind = "person"
             if ent[0].dep_ == "det":
                 ent = ent[1:]
                 if not len(ent):
                     continue
-            inner = [m for m in found if m.token_start < ent.end and m.token_end > ent.start]
-            if inner:
-                if kind in ("place", "group") or all(ent.start >= m.token_start and ent.end <= m.token_end for m in inner):
-                    continue
-                state = self._organ_of(ent, inner)
-                for m in inner:
-                    found.remove(m)
-                if state:
+            if kind != "person" and looks_personal(ent, person_words):
+                kind = "person"  # "Spokesperson Ned Price" tagged ORG, "Blinken arrived" tagged GPE
+            elif kind == "organisation" and _in_title(ent):
+                continue  # part of a title: "U.S. National Security Advisor Michael Flynn"
+            elif kind == "organisation" and all(t.lower_ in STATE_ORGAN_WORDS for t in ent):
+                state = self._possessor_state(ent, by_token)
+                if state:  # "Iran's foreign ministry"
                     found.append(_mention(ent, state, "organ"))
-                    continue
+                continue  # a bare "the Department" or "the foreign ministry" names no actor we can identify
+            inner = _inner(ent, by_token)
+            if kind != "person" and not inner and _loosen(ent.text) in self.loose:
+                # "U.S" without its last period, "U.N." for "UN"
+                found.append(_mention(ent, self.loose[_loosen(ent.text)], "alias"))
+                continue
+            if inner and self._absorb(ent, kind, inner, found):
+                continue
             if kind == "person":
-                words, name_start = name_words(ent)
-                if not words:
-                    continue
-                person = persons.link(words, ent.start)
-                for role_span, is_mention in roles_of(ent, name_start):
-                    person.add_role(role_span)
-                    if is_mention:
-                        found.append(_mention(role_span, person.key, "role"))
-                found.append(_mention(ent, person.key, "person"))
+                self._person(ent, persons, found)
                 continue
             name = ent.text.removesuffix("'s").removesuffix("’s")
             actor_id = f"{ID_PREFIX[kind]}:{slugify(name.rstrip('s') if kind == 'group' and len(name) > 4 else name)}"
             actors.setdefault(actor_id, ActorInfo(actor_id, name, kind, "ner"))
             found.append(_mention(ent, actor_id, "entity"))
+        found = [m for m in found if m.kind != "dropped"]
         found.extend(self._role_mentions(doc, persons, found))
         for person in persons.persons:
             heads = {head for head, _ in person.role_keys}
@@ -163,6 +202,48 @@ class ActorLinker:
         found.sort(key=lambda m: (m.start, -m.end))
         return LinkedActors(actors, found)
 
+    def _absorb(self, ent: "SpacySpan", kind: str, inner: list[Mention], found: list[Mention]) -> bool:
+        """Settle an entity that overlaps gazetteer matches; True when it needs no mention of its own."""
+        covered = {i for m in inner for i in range(m.token_start, m.token_end)}
+        rest = [t for t in ent if t.i not in covered and not (t.is_punct or t.dep_ in ("case", "det", "cc", "prep"))]
+        if kind in ("place", "group") or not rest:
+            return True  # "southern Lebanon", or matches cover the entity ("IRGC's Qods Force"): they stand
+        state = self._organ_of(ent, inner)
+        if state:
+            for m in inner:
+                m.kind = "dropped"
+            found.append(_mention(ent, state, "organ"))
+            return True
+        # Its own actor ("Central Bank of Iran"): a name or demonym inside still mentions that actor
+        # (as our evaluation set annotates it), a city or building inside does not ("the Washington Post").
+        for m in inner:
+            if m.kind in ("capital", "metonym"):
+                m.kind = "dropped"
+        return False
+
+    def _possessor_state(self, ent: "SpacySpan", by_token: dict[int, Mention]) -> str | None:
+        """The state mentioned just before an entity ("Iran's" or "Iranian" foreign ministry), if any."""
+        before = ent.start - (2 if ent.start > 1 and ent.doc[ent.start - 1].dep_ == "case" else 1)
+        mention = by_token.get(before)
+        if mention is not None and mention.kind != "dropped" and self.gazetteer.actors[mention.actor].type == "state":
+            return mention.actor
+        return None
+
+    def _person(self, ent: "SpacySpan", persons: PersonRegistry, found: list[Mention]) -> None:
+        doc, start = ent.doc, ent.start
+        while start > 0 and is_name_word(doc[start - 1]) and start <= doc[start - 1].head.i < ent.end:
+            start -= 1  # "Antony" left out of the entity "J. Blinken"
+        ent = doc[start : ent.end]
+        words, name_start = name_words(ent)
+        if not words:
+            return
+        person = persons.link(words, ent.start)
+        for role_span, is_mention in roles_of(ent, name_start):
+            person.add_role(role_span)
+            if is_mention:
+                found.append(_mention(role_span, person.key, "role"))
+        found.append(_mention(ent, person.key, "person"))
+
     def _organ_of(self, ent: "SpacySpan", inner: list[Mention]) -> str | None:
         states = {m.actor for m in inner if self.gazetteer.actors[m.actor].type == "state"}
         covered = {i for m in inner for i in range(m.token_start, m.token_end)}
@@ -172,19 +253,45 @@ class ActorLinker:
         return None
 
     def _role_mentions(self, doc: "Doc", persons: PersonRegistry, found: list[Mention]) -> list[Mention]:
-        """Role phrases ("the minister") after a person with that role was named."""
+        """Definite role phrases ("the minister", "Iran's foreign minister") after a person with that
+        role was named, unless a name follows (then it is a title, handled with the name)."""
         taken = {i for m in found if m.kind in ("person", "role") for i in range(m.token_start, m.token_end)}
         mentions = []
-        for chunk in doc.noun_chunks:
-            head = chunk.root.text.lower()
-            if head not in ROLE_NOUNS or chunk.root.i in taken or chunk.root.tag_ in ("NNS", "NNPS"):
+        for token in doc:
+            if token.lower_ not in ROLE_NOUNS or token.i in taken or token.tag_ in ("NNS", "NNPS"):
                 continue
-            words = {t.text.lower() for t in chunk if t.dep_ not in ("det", "case") and not t.is_punct} - {head}
-            person = persons.by_role(head, words, before=chunk.start)
+            if token.i + 1 < len(doc) and doc[token.i + 1].ent_type_ == "PERSON":
+                continue
+            left = token.i
+            while left > 0 and doc[left - 1].dep_ in ("compound", "amod", "poss", "case", "det") and not doc[left - 1].is_punct:
+                left -= 1
+            if doc[left].lower_ not in ("the", "this", "that") and doc[left].dep_ != "poss":
+                continue  # "a minister" introduces someone new
+            words = {t.lower_ for t in doc[left : token.i] if t.dep_ not in ("det", "case") and not t.is_punct}
+            person = persons.by_role(token.lower_, words, before=left)
             if person is not None:
-                span = chunk[1:] if chunk[0].dep_ == "det" else chunk
-                mentions.append(_mention(span, person.key, "role"))
+                start = left + 1 if doc[left].lower_ in ("the", "this", "that") else left
+                mentions.append(_mention(doc[start : token.i + 1], person.key, "role"))
         return mentions
+
+
+def _inner(ent: "SpacySpan", by_token: dict[int, Mention]) -> list[Mention]:
+    """The (not dropped) gazetteer mentions overlapping `ent`."""
+    inner = {id(m): m for i in range(ent.start, ent.end) if (m := by_token.get(i)) and m.kind != "dropped"}
+    return list(inner.values())
+
+
+def _loosen(surface: str) -> str:
+    return surface.replace(".", "").replace("’", "'").removesuffix("'s").strip()
+
+
+def _in_title(ent: "SpacySpan") -> bool:
+    """An organisation that only qualifies a person's title: "U.S. National Security [Advisor] Michael Flynn"."""
+    doc = ent.doc
+    if ent.root.dep_ == "compound" and ent.root.head.ent_type_ == "PERSON":
+        return True
+    after = doc[ent.end : ent.end + 3]
+    return len(after) > 1 and after[0].lower_ in TITLE_WORDS | ROLE_NOUNS and after[1].ent_type_ == "PERSON"
 
 
 def _mention(span: "SpacySpan", actor: str, kind: str) -> Mention:

@@ -8,6 +8,7 @@ classifier once; it accumulates seconds per stage in `timings` for benchmarks.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections import defaultdict
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from stance.article.actors import ActorLinker, LinkedActors
-from stance.article.gazetteer import ActorEntry, ActorGazetteer, DEFAULT_PATH
+from stance.article.gazetteer import ActorEntry, ActorGazetteer
 from stance.article.parsing import check_length, clean_text, load_pipeline, looks_english, parse_texts
 from stance.article.rollup import roll_up
 from stance.article.schema import AUTHOR, ActorOut, AnalyzeRequest, ArticleAnalysis, MentionOut, StanceOut, StatementOut
@@ -63,8 +64,8 @@ class ArticleAnalyzer:
         """Load the classifier from a model tag or directory and the gazetteer from a file (default: ours)."""
         from stance.classifier import StanceClassifier
 
-        return cls(StanceClassifier.from_ref(model, **kwargs), ActorGazetteer.from_file(gazetteer or DEFAULT_PATH)
-                   if gazetteer or DEFAULT_PATH.exists() else None)
+        actors = ActorGazetteer.from_file(gazetteer) if gazetteer else ActorGazetteer.default()
+        return cls(StanceClassifier.from_ref(model, **kwargs), actors)
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -101,7 +102,7 @@ class ArticleAnalyzer:
             # The gazetteer writes apostrophes as ' ("Sana'a", "People's"): match news text's ’ too.
             docs = parse_texts(self.nlp, [t.replace("’", "'") for t in texts])
         with self._stage("actors_speakers"):
-            pending = [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs)]
+            pending = [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs, strict=True)]
             items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
         with self._stage("classifier"):
             predictions = iter(self.classifier.predict(items))
@@ -124,6 +125,8 @@ class ArticleAnalyzer:
             pending.warnings.append("The text is empty: nothing to analyse.")
         elif not looks_english(doc):
             pending.warnings.append("The text does not look like English: actors, speakers and stances are unreliable.")
+        if not self.gazetteer.actors:
+            pending.warnings.append("No actor gazetteer loaded (data/actors/gazetteer.yaml): only spaCy entities are linked.")
         if doc.text.strip() and not pending.linked.mentions:
             pending.warnings.append("No actors found: no stances to report.")
         return pending
@@ -141,14 +144,16 @@ def _restrict(pending: _Pending, allowed: set[str]) -> None:
 def _pairs(pending: _Pending) -> list[tuple[Statement, object]]:
     """Each statement with the first mention of every actor in it, except the holder and its own phrase."""
     pairs = []
-    mentions = pending.linked.mentions
+    mentions = pending.linked.mentions  # sorted by start
+    starts = [m.start for m in mentions]
     for statement in pending.statements:
         if statement.attribution == "excluded":
             continue
         seen: set[str] = {statement.speaker} if statement.speaker else set()
         holder_span = statement.speaker_phrase or statement.speaker_span or (-1, -1)
-        for mention in mentions:
-            if mention.start < statement.start or mention.end > statement.end or mention.actor in seen:
+        first = bisect.bisect_left(starts, statement.start)
+        for mention in mentions[first : bisect.bisect_left(starts, statement.end, first)]:
+            if mention.end > statement.end or mention.actor in seen:
                 continue
             if holder_span[0] <= mention.start and mention.end <= holder_span[1]:
                 continue  # "Iran's defense minister said": the minister's stance toward Iran is not stated
@@ -194,7 +199,7 @@ def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
         StanceOut(statement=s.index, holder=s.speaker or AUTHOR, target=m.actor, target_start=m.start,
                   target_end=m.end, stance=p.stance, stance_probs=p.stance_probs, sentiment=p.sentiment,
                   sentiment_probs=p.sentiment_probs)
-        for (s, m), p in zip(pending.pairs, predictions)
+        for (s, m), p in zip(pending.pairs, predictions, strict=True)
     ]
     pairs, targets = roll_up(stances, statements) if stances else ([], [])
     return ArticleAnalysis(
@@ -220,7 +225,9 @@ def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optio
                      actors: Sequence[ActorEntry] = (), actors_only: bool = False) -> list[ArticleAnalysis]:
     """Analyse many articles in one batch (one spaCy pass, one classifier call); results in input order."""
     ids = list(ids) if ids is not None else [None] * len(texts)
-    return analyzer.analyze_many([_request(t, i, actors, actors_only) for t, i in zip(texts, ids)])
+    if len(ids) != len(texts):
+        raise InputError(f"{len(texts)} texts but {len(ids)} ids: expected one id per text (or no ids).")
+    return analyzer.analyze_many([_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)])
 
 
 def _request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:

@@ -150,7 +150,7 @@ def score_article(gold: GoldArticle, system: ArticleAnalysis) -> dict:
 
 def score(golds: list[GoldArticle], systems: list[ArticleAnalysis]) -> dict:
     """Micro-averaged metrics over the articles (see the module docstring)."""
-    parts = [score_article(g, s) for g, s in zip(golds, systems)]
+    parts = [score_article(g, s) for g, s in zip(golds, systems, strict=True)]
     total = {k: sum(p[k] for p in parts) for k in ("mentions", "found", "linked", "statements", "speakers_right")}
     system = {(i, *t) for i, p in enumerate(parts) for t in p["system_triples"]}
     gold = {(i, *t) for i, p in enumerate(parts) for t in p["gold_triples"]}

@@ -2,7 +2,7 @@
 
 The gazetteer is a YAML (or JSON) file with an `actors:` list; each entry has an `id`, `name`,
 `type` and optional `aliases`, `demonyms`, `capital`, `metonyms` and `ambiguous_aliases`. Matching
-is case-sensitive. A surface form starting with "the " is matched without it ("the Kremlin" →
+is case-sensitive; multi-word forms also match in headline case ("Biden Administration"). A surface form starting with "the " is matched without it ("the Kremlin" →
 "Kremlin"), so the mention is the same whether or not a sentence starts with "The". Demonyms also
 match their plural ("Iranian" → "Iranians"). Ambiguous aliases ("US", "IS") match only where spaCy
 tags an entity and the sentence is not written in capitals (a headline "US TROOPS LEAVE" says nothing).
@@ -27,8 +27,11 @@ _NO_PLURAL = re.compile(r"(s|sh|ch|ese|x|z)$")
 
 
 def slugify(name: str) -> str:
-    """Lower-case, hyphen-separated ASCII-ish id part: "Antony Blinken" → "antony-blinken"."""
-    return re.sub(r"[^\w]+", "-", name.lower()).strip("-_") or "unnamed"
+    """Lower-case, hyphen-separated ASCII id part: "Sauli Niinistö" → "sauli-niinisto"."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace("'", "")).strip("-") or "unnamed"
 
 
 class ActorEntry(BaseModel):
@@ -76,6 +79,17 @@ def _strip_article(surface: str) -> str:
     return surface[4:] if surface[:4] in ("the ", "The ") and len(surface) > 4 else surface
 
 
+_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "de", "al", "el", "bin", "ibn"})
+
+
+def _headline_case(surface: str) -> str:
+    """`surface` with its lower-case words capitalised, as headlines and titles write names."""
+    words = surface.split(" ")
+    if len(words) < 2:
+        return surface
+    return " ".join(w[:1].upper() + w[1:] if w[:1].islower() and w not in _SMALL_WORDS else w for w in words)
+
+
 class ActorGazetteer:
     """Actors by id, and lookup tables from surface form to (actor id, kind)."""
 
@@ -100,6 +114,8 @@ class ActorGazetteer:
         for entry in self.actors.values():
             for surface, kind in entry.surfaces():
                 table.setdefault(_strip_article(surface.strip()), (entry.id, kind))
+        for surface, value in list(table.items()):
+            table.setdefault(_headline_case(surface), value)  # "Biden administration" → "Biden Administration"
         return table
 
     def ambiguous_table(self) -> dict[str, str]:

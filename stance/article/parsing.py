@@ -50,8 +50,9 @@ def clean_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
 
 
-def check_length(text: str, max_chars: int = MAX_CHARS) -> None:
-    """Raise InputError when `text` is longer than `max_chars`."""
+def check_length(text: str, max_chars: int | None = None) -> None:
+    """Raise InputError when `text` is longer than `max_chars` (default `MAX_CHARS`)."""
+    max_chars = MAX_CHARS if max_chars is None else max_chars
     if len(text) > max_chars:
         raise InputError(
             f"The article is {len(text):,} characters long: expected at most {max_chars:,}. "
@@ -90,15 +91,24 @@ def parse_texts(nlp: "Language", texts: Sequence[str], batch_size: int = 16) -> 
             pieces.append(chunk)
             owners.append(index)
     grouped: list[list[Doc]] = [[] for _ in texts]
-    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=batch_size)):
+    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=batch_size), strict=True):
         grouped[owner].append(doc)
     docs = []
-    for text, parts in zip(texts, grouped):
+    for text, parts in zip(texts, grouped, strict=True):
         doc = parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
         if doc.text != text:  # offsets would be wrong: fail loudly here rather than quietly later
             raise InputError(f"Internal error: the parsed text differs from the input ({len(doc.text)} vs {len(text)} characters).")
         docs.append(doc)
     return docs
+
+
+_DATELINE = re.compile(r"\s*[A-Z][A-Z.' ]{1,40}(,\s*[A-Z][A-Za-z.' ]{1,40})?(\s*\([^)\n]{1,40}\))?\s*[—–-]+\s")
+
+
+def dateline_end(text: str) -> int:
+    """End offset of a leading news dateline ("TEHRAN, Iran (AP) — "), 0 when there is none."""
+    match = _DATELINE.match(text)
+    return match.end() if match else 0
 
 
 ENGLISH_STOP_RATIO = 0.2

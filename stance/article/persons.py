@@ -31,7 +31,7 @@ TITLE_WORDS = frozenset(
     mr mr. mrs mrs. ms ms. dr dr. prof. professor sir dame lord lady king queen prince princess crown sheikh
     sheik emir sultan ayatollah imam pope cardinal bishop rabbi senator sen. rep. representative gov. governor
     mayor ambassador envoy spokesman spokeswoman spokesperson chancellor premier speaker supreme leader judge
-    justice attorney state home health economy trade energy army air navy force forces
+    justice attorney state home health economy trade energy army air navy force forces advisor adviser
     first lady. president-elect""".split()
 )
 ROLE_NOUNS = frozenset(
@@ -40,6 +40,11 @@ ROLE_NOUNS = frozenset(
     director head negotiator adviser advisor diplomat official officer lawmaker legislator judge prosecutor""".split()
 )
 """Head nouns of role descriptions ("the minister", "Iran's top diplomat") that may refer to a person."""
+PERSONAL_TITLES = frozenset(
+    """president secretary minister spokesperson spokesman spokeswoman senator sen. ambassador envoy mr. mrs. ms.
+    dr. chancellor premier ayatollah sheikh governor mayor""".split()
+)
+"""Titles that make an entity a person when proper names follow ("Spokesperson Ned Price" tagged ORG)."""
 
 
 @dataclass
@@ -81,7 +86,8 @@ def name_words(ent: "SpacySpan") -> tuple[list[str], int]:
     """The name words of a PERSON entity (titles and possessive cut) and the index of the first one."""
     tokens = [t for t in ent if t.text not in ("'s", "’s", "'", "’") and not t.is_punct]
     first = 0
-    while first < len(tokens) - 1 and tokens[first].text.lower() in TITLE_WORDS:
+    # Titles, and lower-case words spaCy swept into the name ("beg Kim"), are not part of it.
+    while first < len(tokens) - 1 and (tokens[first].lower_ in TITLE_WORDS or tokens[first].text[:1].islower()):
         first += 1
     words = [t.text for t in tokens[first:]]
     return words, (tokens[first].i if tokens else ent.start)
@@ -187,3 +193,19 @@ def roles_of(ent: "SpacySpan", name_start: int) -> list[tuple["SpacySpan", bool]
             if span is not None:
                 roles.append((span, True))
     return roles
+
+
+def is_name_word(token: "Token") -> bool:
+    """A capitalised proper noun that is no title or role word: part of a name."""
+    return (token.pos_ == "PROPN" and token.is_title and token.lower_ not in TITLE_WORDS
+            and token.lower_ not in ROLE_NOUNS and token.ent_type_ in ("", "PERSON"))
+
+
+def looks_personal(ent: "SpacySpan", person_words: set[str]) -> bool:
+    """A non-PERSON entity that is a person: a surname seen as a person elsewhere, or a name after a
+    personal title ("Spokesperson Ned Price", "President Sauli Niinistö" tagged ORG)."""
+    if len(ent) == 1 and ent.text in person_words:
+        return True
+    names = ent[1:] if ent[0].lower_ in PERSONAL_TITLES else ent
+    titled = ent[0].lower_ in PERSONAL_TITLES or (ent.start > 0 and ent.doc[ent.start - 1].lower_ in PERSONAL_TITLES)
+    return titled and len(names) > 0 and all(t.pos_ == "PROPN" and t.is_title for t in names)

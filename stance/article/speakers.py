@@ -18,6 +18,7 @@ Everything else is the author's (speaker None).
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING, Optional
 
 from stance.article.actors import LinkedActors, Mention
@@ -27,10 +28,14 @@ from stance.article.statements import Statement, in_quote
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-_VERBS = """say tell add stress warn accuse condemn praise call claim state announce declare insist note explain
-argue emphasise emphasize urge deny reiterate assert write tweet post threaten vow pledge criticise criticize
-slam blame welcome reject demand acknowledge confirm respond reply suggest describe thank hail dismiss denounce
-lament complain charge allege affirm maintain predict promise caution ask tout applaud commend decry speak""".split()
+_VERBS = """say tell add stress warn accuse condemn praise call claim announce declare insist explain argue emphasise
+emphasize urge deny reiterate assert tweet threaten vow pledge criticise criticize slam blame welcome reject
+demand acknowledge confirm respond reply suggest thank hail dismiss denounce lament complain allege affirm
+predict caution tout applaud commend decry convey reaffirm express underscore underline highlight voice
+recognize recognise""".split()
+_WEAK_VERBS = "state note write post charge ask describe promise question".split()
+"""Verbs with a common non-reporting sense ("the state", "charge", "promise"): reporting only with a
+clausal complement ("noted that …") or a quotation in the statement."""
 _IRREGULAR = {"say": ["said"], "tell": ["told"], "speak": ["spoke", "spoken"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
 
 
@@ -49,10 +54,12 @@ def _forms(verb: str) -> set[str]:
 
 
 REPORTING_FORMS = frozenset(form for verb in _VERBS for form in _forms(verb))
+WEAK_FORMS = frozenset(form for verb in _WEAK_VERBS for form in _forms(verb))
+PHRASAL_FORMS = frozenset(_forms("point") | {"laid", "lays", "lay", "spelled", "spelt", "spells"})
+"""Reporting only with the particle "out": "pointed out", "laid out", "spelled out"."""
 """Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
 PERSON_PRONOUNS = frozenset({"he", "she"})
 GROUP_PRONOUNS = frozenset({"they", "it"})
-SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
 class SpeakerFinder:
@@ -67,6 +74,7 @@ class SpeakerFinder:
             for i in range(mention.token_start, mention.token_end):
                 self.by_token.setdefault(i, []).append(mention)
         self.spoken: list[str] = []  # actor ids of speakers, in order
+        self.starts = [m.token_start for m in linked.mentions]  # mentions are sorted by position
 
     def attribute(self, statements: list[Statement]) -> None:
         """Set speaker, speaker_span, speaker_text and attribution (the rule used) on each statement."""
@@ -94,14 +102,24 @@ class SpeakerFinder:
         tokens = self.doc[statement.token_start : statement.token_end]
         verbs = [
             t for t in tokens
-            if t.pos_ == "VERB" and t.text.lower() in REPORTING_FORMS and not in_quote(statement, t.idx)
+            if t.pos_ == "VERB" and not in_quote(statement, t.idx) and (
+                t.lower_ in REPORTING_FORMS
+                or (t.lower_ in PHRASAL_FORMS and any(c.dep_ == "prt" and c.lower_ == "out" for c in t.children))
+                or (t.lower_ in WEAK_FORMS and (statement.quotes or any(c.dep_ == "ccomp" for c in t.children)))
+            )
         ]
         verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
         for verb in verbs:
             subject = _subject_of(verb)
             if subject is None or in_quote(statement, subject.idx):
                 continue
+            if any(child.dep_ == "conj" for child in subject.children):
+                return None  # "the President and the Chancellor reaffirmed": a joint view, no single holder
             actor, rule = self._resolve(subject)
+            if subject.i > verb.i:  # '"…," said Treasury Under Secretary David S. Cohen': the person
+                person = self._person_after(verb)
+                if person is not None:
+                    actor, subject, rule = person.actor, self.doc[person.token_start], "reporting_verb"
             if actor:
                 return actor, self._subject_span(subject), _phrase_chars(subject), rule
         return None
@@ -135,13 +153,23 @@ class SpeakerFinder:
             return self._last(lambda actor: word in actor.role_heads, subject.i, mentioned=False), "role"
         return None, ""
 
+    def _person_after(self, verb: "Token") -> Optional[Mention]:
+        """The first person mentioned between a verb and the end of its sentence."""
+        end = verb.sent.end
+        for mention in self.mentions[bisect.bisect_right(self.starts, verb.i) :]:
+            if mention.token_start >= end:
+                break
+            if self.actors[mention.actor].type == "person":
+                return mention
+        return None
+
     def _last(self, matches, before: int, mentioned: bool) -> Optional[str]:
         """The latest speaker whose actor `matches`; with `mentioned`, else the latest such mention."""
         for actor_id in reversed(self.spoken):
             if matches(self.actors[actor_id]):
                 return actor_id
         if mentioned:
-            for mention in reversed(self.mentions):
+            for mention in reversed(self.mentions[: bisect.bisect_left(self.starts, before)]):
                 if mention.token_end <= before and matches(self.actors[mention.actor]):
                     return mention.actor
         return None
@@ -170,16 +198,16 @@ def _phrase_chars(head: "Token") -> tuple[int, int]:
 
 
 def _subject_of(verb: "Token") -> Optional["Token"]:
-    """The subject of a reporting verb: nsubj, passive agent, or the subject of the verb it joins."""
+    """The subject of a reporting verb: nsubj (the nearest, when a dateline such as "TEHRAN, Iran (AP) —"
+    was parsed as a second one), passive agent, or the subject of the verb it joins."""
+    subjects = sorted((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: abs(c.i - verb.i))
+    if subjects:
+        return subjects[0]
     for child in verb.children:
-        if child.dep_ in SUBJECT_DEPS and child.dep_ != "nsubjpass":
-            return child
         if child.dep_ == "agent":
             for object_ in child.children:
                 if object_.dep_ == "pobj":
                     return object_
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
-        for child in verb.head.children:
-            if child.dep_ == "nsubj":
-                return child
+        return _subject_of(verb.head)
     return None

@@ -12,6 +12,7 @@ stray mark, so one unmatched quote cannot swallow a whole article into one state
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,11 +77,20 @@ def find_quotes(text: str, max_chars: int = MAX_QUOTE_CHARS) -> list[Span]:
 
 
 def _paragraph_starts(text: str) -> list[int]:
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n" and i + 1 < len(text):
-            starts.append(i + 1)
-    return starts
+    """Offsets where paragraphs start: after each run of line breaks (blank lines count once)."""
+    return [0, *(m.end() for m in re.finditer(r"\n\s*", text))]
+
+
+def _lines(doc: "Doc"):
+    """spaCy's sentences, also cut at line breaks: a statement never runs across paragraphs."""
+    for sent in doc.sents:
+        start = sent.start
+        for token in sent:
+            if "\n" in token.whitespace_ or (token.is_space and "\n" in token.text):
+                yield doc[start : token.i + 1]
+                start = token.i + 1
+        if start < sent.end:
+            yield doc[start : sent.end]
 
 
 def split_statements(doc: "Doc", text: str | None = None) -> list[Statement]:
@@ -93,20 +103,26 @@ def split_statements(doc: "Doc", text: str | None = None) -> list[Statement]:
     paragraphs = _paragraph_starts(text)
     # Sentence spans without surrounding whitespace; empty (whitespace-only) sentences dropped.
     sents: list[tuple[int, int, int, int]] = []
-    for sent in doc.sents:
-        tokens = [t for t in sent if not t.is_space]
+    for piece in _lines(doc):
+        tokens = [t for t in piece if not t.is_space]
         if tokens:
             sents.append((tokens[0].idx, tokens[-1].idx + len(tokens[-1]), tokens[0].i, tokens[-1].i + 1))
+    quote_starts = [q_start for q_start, _ in quotes]  # quotations are sorted and never overlap
+
+    def quotes_in(start: int, end: int) -> list[Span]:
+        first = max(0, bisect.bisect_right(quote_starts, start) - 1)
+        return [q for q in quotes[first : bisect.bisect_left(quote_starts, end)] if q[1] > start]
+
     merged: list[list[int]] = []
     for start, end, tok_start, tok_end in sents:
         # Join this sentence to the previous statement when a quotation crosses the boundary.
-        if merged and any(q_start < start < q_end and q_start < merged[-1][1] for q_start, q_end in quotes):
+        if merged and any(q_start < start < q_end for q_start, q_end in quotes_in(merged[-1][1] - 1, start + 1)):
             merged[-1][1], merged[-1][3] = end, tok_end
         else:
             merged.append([start, end, tok_start, tok_end])
     statements = []
     for index, (start, end, tok_start, tok_end) in enumerate(merged):
-        inside = [(max(s, start), min(e, end)) for s, e in quotes if s < end and e > start]
+        inside = [(max(s, start), min(e, end)) for s, e in quotes_in(start, end)]
         quoted_chars = sum(len(text[s:e].replace(" ", "")) for s, e in inside)
         visible = len(text[start:end].replace(" ", "")) or 1
         statements.append(
