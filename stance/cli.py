@@ -115,3 +115,13 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     for row in rows:
         scores = ", ".join(f"{k}={v}" for k, v in row["test_f1m"].items())
         typer.echo(f"{row['tag']}  {row['created']}  {scores}")
+
+
+def _register_feature_commands() -> None:
+    # Feature packages own their command functions; the CLI only names them.
+    from stance.report.commands import report_cmd
+
+    app.command("report")(report_cmd)
+
+
+_register_feature_commands()

@@ -23,6 +23,7 @@ import numpy as np
 import tomli_w
 import torch
 
+from stance.calibration import calibrate_model_dir
 from stance.classifier import StanceClassifier
 from stance.encoding import encode_batch
 from stance.labels import LABEL_SETS, TASKS
@@ -238,12 +239,16 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is model/ now
-    classifier = StanceClassifier.from_path(model_dir)
+    dev_examples = [e for examples in dev.values() for e in examples]
+    classifier = StanceClassifier.from_path(model_dir, backend="torch")
+    temperature = calibrate_model_dir(model_dir, dev_examples, classifier)  # also sets it on `classifier`
+    logger.info("Temperature fitted on dev: %s", temperature)
     metrics = {
-        "dev": evaluate_examples(classifier, [e for v in dev.values() for e in v]),
+        "dev": evaluate_examples(classifier, dev_examples),
         "test": evaluate_examples(classifier, [e for v in test.values() for e in v]),
         "train_examples": {name: len(v) for name, v in train_sets.items()},
         "data_manifest_sha256": manifest_sha256,
+        "temperature": temperature,
         "seconds": round(time.time() - started, 1),
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
