@@ -62,11 +62,11 @@ def test_loss_falls_and_the_model_fits_six_examples(overfit_run) -> None:
 def test_register_and_load_back_give_identical_predictions(overfit_run, bentoml_home) -> None:
     run_dir, examples = overfit_run
     items = [e.item() for e in examples]
-    before = StanceClassifier.from_path(run_dir / "model", bf16=False).predict(items)
+    before = StanceClassifier.from_path(run_dir / "model", backend="torch", bf16=False).predict(items)
     tag = register(run_dir / "model", "stance", {"name": "tiny"}, {"test": {}}, "abc")
     assert tag.startswith("stance:")
     assert resolve_model_path("stance:latest").is_relative_to(bentoml_home)
-    after = StanceClassifier.from_ref(tag, bf16=False).predict(items)
+    after = StanceClassifier.from_ref(tag, backend="torch", bf16=False).predict(items)
     assert after == before
     model, tokenizer, spec = load(tag)
     assert spec.label_sets["stance"] == ["against", "neutral", "favor"]
