@@ -51,7 +51,7 @@ class StanceClassifier:
         model: StanceModel | InferenceBackend,
         tokenizer,
         spec: ModelSpec,
-        batch_size: int = 64,
+        batch_size: int = 16,
         bf16: Optional[bool] = None,
     ) -> None:
         self.backend: InferenceBackend = TorchBackend(model, bf16) if isinstance(model, torch.nn.Module) else model
@@ -65,14 +65,15 @@ class StanceClassifier:
         cls,
         path: Path | str,
         backend: Backend = "auto",
-        batch_size: int = 64,
+        batch_size: int = 16,
         bf16: Optional[bool] = None,
         threads: Optional[int] = None,
     ) -> "StanceClassifier":
         """Load from a model directory written by `StanceModel.save` (+ ONNX files from registration).
 
         `backend="auto"` runs `model.int8.onnx` when the directory has it, else PyTorch; `bf16` applies
-        to the torch backend, `threads` to the ONNX ones (default: ONNX Runtime's, one per core).
+        to the torch backend, `threads` (micro-batches run at once, one thread each; default one per
+        core) to the ONNX ones.
         """
         path = Path(path)
         name = resolve_backend(path, backend) if path.is_dir() else backend
@@ -82,7 +83,8 @@ class StanceClassifier:
             model, tokenizer, spec = load_model_dir(path)  # also names what is missing from `path`
             return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16)
         tokenizer, spec = _load_tokenizer_and_spec(path)
-        return cls(OnnxBackend(path / ONNX_FILES[name], name, threads), tokenizer, spec, batch_size=batch_size)
+        backend = OnnxBackend(path / ONNX_FILES[name], name, threads)
+        return cls(backend, tokenizer, spec, batch_size=batch_size)
 
     @classmethod
     def from_ref(cls, ref: str | Path, **kwargs) -> "StanceClassifier":
@@ -103,9 +105,11 @@ class StanceClassifier:
         order = sorted(range(len(items)), key=lambda i: lengths[i])
         out = np.empty((len(items), sum(len(v) for v in self.spec.label_sets.values())), dtype=np.float32)
         pad_id = self.tokenizer.pad_token_id or 0
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self.backend(pad_batch(encoded, rows, pad_id))
+        # A few items are split so that every worker of the backend gets some.
+        size = max(1, min(self.batch_size, -(-len(order) // self.backend.workers)))
+        chunks = [order[start : start + size] for start in range(0, len(order), size)]
+        for rows, logits in zip(chunks, self.backend.map([pad_batch(encoded, rows, pad_id) for rows in chunks])):
+            out[rows] = logits
         return torch.from_numpy(out)
 
     def _encode(self, items: Sequence[Item]) -> dict[str, list]:
@@ -146,7 +150,10 @@ class StanceClassifier:
         ]
 
     def _softmax(self, logits: torch.Tensor, task: str) -> np.ndarray:
-        return torch.softmax(logits / self.spec.temperature.get(task, 1.0), dim=-1).numpy()
+        # numpy, not torch: torch's thread pool would wake up for a (n, 3) array and contend with the backend's.
+        scaled = logits.numpy() / self.spec.temperature.get(task, 1.0)
+        exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+        return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def _load_tokenizer_and_spec(path: Path):

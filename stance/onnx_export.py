@@ -6,11 +6,11 @@ Writes three files into the model directory (so they travel with it into the mod
 inputs and, when labelled items are given, the int8 parity on them).
 
 The graph is exported with the TorchScript exporter (`torch.onnx.export(dynamo=False)`) from an
-encoder switched to eager attention: on that graph ONNX Runtime's BERT optimizer fuses attention,
-embeddings + LayerNorm, skip-LayerNorm and bias-GELU into single kernels, which makes the int8 model
-about 1.5x faster than the same model exported by the dynamo exporter (whose attention it cannot fuse
-yet). The inputs are those of `StanceModel.forward`, with dynamic batch and sequence axes; the output
-is the (batch, 6) logits.
+encoder switched to eager attention: on that graph ONNX Runtime's BERT optimizer fuses the attention
+core (MultiHeadAttention, with Q, K and V left as MatMuls that int8 can rewrite), embeddings +
+LayerNorm, skip-LayerNorm and bias-GELU into single kernels. The dynamo exporter's graph (the default
+since torch 2.9) does not fuse the attention yet. The inputs are those of `StanceModel.forward`, with
+dynamic batch and sequence axes; the output is the (batch, 6) logits.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from stance.errors import StanceError
-from stance.quantization import quantize_per_token
+from stance.quantization import module_of, most_sensitive, quantize_per_token, sensitivity, weight_matmuls
 from stance.schema import Example
 
 ONNX_FP32 = "model.onnx"
@@ -38,11 +38,17 @@ PARITY_AGREEMENT = 0.99
 PARITY_F1M_DROP = 0.5
 """The int8 parity bar: label agreement with fp32 and F1m drop (points) on labelled examples."""
 
-PROBE_TEXTS = (
-    ("Iran praised its great ally China for the deal.", (28, 33), (0, 4)),
-    ("Russia condemned the terrible attack by the United States on Tuesday, the minister said.", (44, 57), (0, 6)),
-    ("The minister met Iran.", (17, 21), None),
-    ("Sanctions are a crime, he said, and the talks will not bring peace. " * 4, (0, 9), None),
+PROBE = (
+    # (statement, target mention or name, holder mention or None): probes the export and the int8 error.
+    ("Iran praised its great ally China for the deal.", "China", "Iran"),
+    ("Russia condemned the terrible attack by the United States on Tuesday, the minister said.", "United States", "Russia"),
+    ("The minister met Iran.", "Iran", None),
+    ("Sanctions are a crime, he said, and the talks will not bring peace. " * 4, "Sanctions", None),
+    ("The European Union welcomed the ceasefire but warned Hamas against new rocket attacks.", "Hamas", "European Union"),
+    ("Critics accused the government of ignoring the report, which blamed the police for the deaths.", "police", "Critics"),
+    ("Tehran said Washington had no right to dictate terms, calling the sanctions economic terrorism.", "Washington", "Tehran"),
+    ("Shares of Boeing rose 3 percent after the company reported higher deliveries.", "Boeing", None),
+    ("They said the talks were constructive.", "North Korea", "South Korea"),
 )
 
 
@@ -60,12 +66,23 @@ class _LogitsOnly(torch.nn.Module):
 def probe_batch(tokenizer, spec) -> dict[str, np.ndarray]:
     """A padded batch of a few items of different lengths, encoded as in inference (int64 arrays)."""
     from stance.encoding import encode_batch
-    from stance.schema import Item
 
-    items = [Item(text=t, target_span=span, holder_span=holder) for t, span, holder in PROBE_TEXTS]
-    items.append(Item(text="They said so.", target="Tehran", holder="Moscow"))
+    items = [probe_item(*probe) for probe in PROBE]
     encoded = encode_batch(tokenizer, items, spec.scheme, spec.max_length)
     return pad_batch(encoded, range(len(items)), tokenizer.pad_token_id or 0)
+
+
+def probe_item(text: str, target: str, holder: str | None):
+    """An `Item` with spans where the names occur in the text, names otherwise."""
+    from stance.schema import Item
+
+    def span(name: str | None):
+        return (text.index(name), text.index(name) + len(name)) if name and name in text else None
+
+    fields = {"target_span": span(target)} if span(target) else {"target": target}
+    if holder:
+        fields.update({"holder_span": span(holder)} if span(holder) else {"holder": holder})
+    return Item(text=text, **fields)
 
 
 def pad_batch(encoded: dict[str, list], rows, pad_id: int) -> dict[str, np.ndarray]:
@@ -83,6 +100,7 @@ def pad_batch(encoded: dict[str, list], rows, pad_id: int) -> dict[str, np.ndarr
 
 def export_onnx(model, tokenizer, spec, out: Path) -> Path:
     """Export a loaded `StanceModel` to fused fp32 ONNX at `out`; return `out`."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
     model.encoder.set_attn_implementation("eager")  # the attention pattern ORT's fusion recognises
@@ -105,7 +123,12 @@ def export_onnx(model, tokenizer, spec, out: Path) -> Path:
             dynamo=False,
         )
     config = model.encoder.config
-    fused = optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size)
+    options = FusionOptions("bert")
+    options.use_multi_head_attention = True  # Q, K, V stay MatMuls with weights, which int8 can rewrite
+    fused = optimize_model(
+        str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size,
+        optimization_options=options,
+    )
     fused.save_model_to_file(str(out))
     raw.unlink()
     return out
@@ -129,13 +152,17 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     with torch.inference_mode():
         reference = model(**{k: torch.from_numpy(v) for k, v in probe.items()})["logits"].numpy()
     fp32 = export_onnx(model, tokenizer, spec, model_dir / ONNX_FP32)
+    scores = sensitivity(model, probe, weight_matmuls(fp32))
+    keep = most_sensitive(scores)
     int8 = model_dir / ONNX_INT8
-    quantize_per_token(fp32, int8)
+    quantize_per_token(fp32, int8, keep)
     report: dict[str, Any] = {
         "opset": OPSET,
         "exporter": f"torch {torch.__version__} torchscript + onnxruntime {onnxruntime.__version__} bert fusion",
         "quantization": "int8 weights per output channel, uint8 activations per token (stance.quantization)",
         "files": {"fp32": ONNX_FP32, "int8": ONNX_INT8},
+        "int8_matmuls": len(scores) - len(keep),
+        "fp32_matmuls_kept": {module_of(name): round(scores[name], 5) for name in keep},
     }
     n_stance = len(spec.label_sets["stance"])
     for key, path in (("fp32", fp32), ("int8", int8)):

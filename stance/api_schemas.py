@@ -1,0 +1,160 @@
+"""Request and response models of the HTTP service (`stance.service`): the OpenAPI page (/docs) is built
+from these, so their descriptions and examples are the service's manual.
+
+Every limit is checked here, while the request is parsed: a violation is a 400 response naming the
+field and the limit, before the request joins an inference batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stance.encoding import AUTHOR, WINDOW_CHARS
+from stance.labels import SENTIMENT_LABELS, STANCE_LABELS
+from stance.schema import Item
+
+MAX_ITEMS = 64
+"""Items per request (one request is at most one inference batch)."""
+MAX_TEXT_CHARS = 5000
+"""Characters per text. Longer statements are classified on a window of WINDOW_CHARS around the target."""
+MAX_NAME_CHARS = 200
+"""Characters per target or holder name."""
+
+def _example(value: Any) -> dict[str, Any]:
+    """OpenAPI 3.0 `example` (BentoML's /docs page renders it; JSON-Schema `examples` it rejects)."""
+    return {"example": value}
+
+
+EXAMPLE_ITEMS: list[dict[str, Any]] = [
+    {"text": "Iran praised its great ally China for the deal.", "target_span": [28, 33], "holder_span": [0, 4]},
+    {"text": "The minister said the sanctions were a crime.", "target": "United States", "holder": "Iran"},
+]
+
+
+class ClassifyItem(Item):
+    """One statement and the actor it is about: the target as a character span in the text, or as a name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_example(EXAMPLE_ITEMS[0]))
+
+    text: str = Field(
+        min_length=1,
+        description=f"The statement: a sentence or short passage, at most {MAX_TEXT_CHARS} characters. Statements "
+        f"longer than {WINDOW_CHARS} characters are classified on a {WINDOW_CHARS}-character window around the target.",
+        json_schema_extra=_example("Iran praised its great ally China for the deal."),
+    )
+    target: Optional[str] = Field(
+        None,
+        description=f"The target actor's name (at most {MAX_NAME_CHARS} characters). Give it when the target is "
+        "not mentioned in the text; otherwise it defaults to the text at target_span.",
+        json_schema_extra=_example("China"),
+    )
+    target_span: Optional[tuple[int, int]] = Field(
+        None,
+        description="Character offsets [start, end) of the target mention in the text, end exclusive.",
+        json_schema_extra=_example([28, 33]),
+    )
+    holder: Optional[str] = Field(
+        None,
+        description=f"The actor whose view is expressed (at most {MAX_NAME_CHARS} characters). Unset (and no "
+        f"holder_span) means the author of the text.",
+        json_schema_extra=_example("Iran"),
+    )
+    holder_span: Optional[tuple[int, int]] = Field(
+        None,
+        description="Character offsets [start, end) of the holder mention in the text.",
+        json_schema_extra=_example([0, 4]),
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_fits(cls, text: str) -> str:
+        if len(text) > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"text has {len(text)} characters: the limit is {MAX_TEXT_CHARS} per text. Fix: send one "
+                f"statement per item (only {WINDOW_CHARS} characters around the target are read anyway)."
+            )
+        return text
+
+    @field_validator("target", "holder")
+    @classmethod
+    def _name_fits(cls, name: Optional[str], info) -> Optional[str]:
+        if name is None:
+            return None
+        if not name.strip():
+            raise ValueError(f"{info.field_name} is blank: expected an actor's name. Fix: give a name or leave it out.")
+        if len(name) > MAX_NAME_CHARS:
+            raise ValueError(
+                f"{info.field_name} has {len(name)} characters: the limit is {MAX_NAME_CHARS}. Fix: give the "
+                f"actor's name, not a description."
+            )
+        return name
+
+
+def check_item_count(items: Any) -> Any:
+    """Reject an empty or oversized `items` list before its items are validated one by one."""
+    if isinstance(items, list) and not 1 <= len(items) <= MAX_ITEMS:
+        raise ValueError(
+            f"items has {len(items)} entries: expected 1 to {MAX_ITEMS} per request. Fix: send at most "
+            f"{MAX_ITEMS} items per request (the service batches concurrent requests itself)."
+        )
+    return items
+
+
+class ItemResult(BaseModel):
+    """The model's verdicts on one item, in the order of the request's items."""
+
+    stance: str = Field(
+        description="Stance of the holder toward the target: the most probable stance label.",
+        json_schema_extra=_example("favor"),
+    )
+    stance_probs: dict[str, float] = Field(
+        description="Probability of each stance label (they sum to 1).",
+        json_schema_extra=_example({"against": 0.02, "neutral": 0.08, "favor": 0.9}),
+    )
+    sentiment: str = Field(
+        description="Sentiment expressed toward the target: the most probable sentiment label.",
+        json_schema_extra=_example("positive"),
+    )
+    sentiment_probs: dict[str, float] = Field(
+        description="Probability of each sentiment label (they sum to 1).",
+        json_schema_extra=_example({"negative": 0.03, "neutral": 0.12, "positive": 0.85}),
+    )
+    target: str = Field(
+        description="The target as classified (the name, or the text at target_span).", json_schema_extra=_example("China")
+    )
+    holder: str = Field(
+        description=f"The holder as classified, {AUTHOR!r} when none was given.", json_schema_extra=_example("Iran")
+    )
+
+
+class Limits(BaseModel):
+    """Request limits: exceeding one is a 400 naming the field and the limit."""
+
+    max_items_per_request: int = MAX_ITEMS
+    max_text_chars: int = MAX_TEXT_CHARS
+    max_name_chars: int = MAX_NAME_CHARS
+    window_chars: int = Field(WINDOW_CHARS, description="Longer texts are read in a window of this size around the target.")
+
+
+class ServiceInfo(BaseModel):
+    """Which model answers, with what labels and limits."""
+
+    model: str = Field(
+        description="Model-store tag of the served model (name:version).", json_schema_extra=_example("stance:q4yx3lqkbgw2bqna")
+    )
+    backend: str = Field(
+        description="Inference backend: onnx-int8, onnx-fp32 or torch.", json_schema_extra=_example("onnx-int8")
+    )
+    label_sets: dict[str, list[str]] = Field(
+        description="Labels of each head, in model order.",
+        json_schema_extra=_example({"stance": list(STANCE_LABELS), "sentiment": list(SENTIMENT_LABELS)}),
+    )
+    base_model: str = Field("", description="The pre-trained encoder the model was fine-tuned from.")
+    created: str = Field("", description="When the model was registered (ISO 8601).")
+    test_f1m: dict[str, float] = Field(
+        default_factory=dict, description="Headline test F1m per evaluation set, measured at registration."
+    )
+    max_length: int = Field(description="Tokens per (statement, target, holder) input.")
+    limits: Limits = Field(default_factory=Limits)

@@ -1,0 +1,118 @@
+"""`StanceClassifier`: backends, input order, micro-batching, long inputs, backend selection."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import pytest
+
+from stance.classifier import StanceClassifier
+from stance.encoding import WINDOW_CHARS
+from stance.errors import ModelNotFoundError
+from stance.modeling import ModelSpec, build_model
+from stance.onnx_export import ONNX_INT8, ONNX_REPORT, export_and_quantize
+from stance.schema import Item
+
+TEXTS = [
+    ("Iran praised its great ally China for the deal.", (28, 33), (0, 4)),
+    ("Russia condemned the terrible attack by the United States.", (44, 57), (0, 6)),
+    ("The minister met Iran on Tuesday.", (17, 21), None),
+    ("Iran is a good friend, he said.", (0, 4), None),
+    ("The Kremlin was accused of a crime.", (4, 11), None),
+    ("China has talks in Moscow.", (0, 5), None),
+]
+
+
+def items() -> list[Item]:
+    out = [Item(text=t, target_span=span, holder_span=holder) for t, span, holder in TEXTS]
+    out.append(Item(text="They said the sanctions were a crime.", target="United States", holder="Iran"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def model_dir(tiny_bert, tmp_path_factory):
+    """A tiny untrained model with its ONNX graphs (as registration writes them)."""
+    path = tmp_path_factory.mktemp("classifier") / "model"
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, str(tiny_bert)))
+    model.save(path, tokenizer)
+    export_and_quantize(path)
+    return path
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx-fp32", "onnx-int8"])
+def test_batched_and_one_by_one_predictions_match(model_dir, backend) -> None:
+    classifier = StanceClassifier.from_path(model_dir, backend=backend, batch_size=3, bf16=False)
+    batch = items()
+    batched = classifier.logits(batch)
+    for i, item in enumerate(batch):
+        assert (classifier.logits([item])[0] - batched[i]).abs().max() < 1e-4
+
+
+def test_results_come_back_in_input_order(model_dir) -> None:
+    classifier = StanceClassifier.from_path(model_dir, batch_size=2)
+    batch = items() * 3
+    shuffled = list(range(len(batch)))
+    random.Random(0).shuffle(shuffled)
+    expected = classifier.predict(batch)
+    got = classifier.predict([batch[i] for i in shuffled])
+    assert got == [expected[i] for i in shuffled]
+
+
+def test_predictions_carry_both_heads_with_probabilities(model_dir) -> None:
+    classifier = StanceClassifier.from_path(model_dir)
+    (prediction,) = classifier.predict(items()[:1])
+    assert set(prediction.stance_probs) == {"against", "neutral", "favor"}
+    assert prediction.stance == max(prediction.stance_probs, key=prediction.stance_probs.get)
+    assert abs(sum(prediction.sentiment_probs.values()) - 1) < 1e-4
+    assert classifier.predict([]) == []
+
+
+def test_onnx_backends_agree_with_torch(model_dir) -> None:
+    reference = StanceClassifier.from_path(model_dir, backend="torch", bf16=False).logits(items())
+    fp32 = StanceClassifier.from_path(model_dir, backend="onnx-fp32").logits(items())
+    int8 = StanceClassifier.from_path(model_dir, backend="onnx-int8").logits(items())
+    assert (fp32 - reference).abs().max() < 1e-4
+    assert (int8 - reference).abs().max() < 0.05
+
+
+def test_statements_longer_than_the_window_are_classified(model_dir) -> None:
+    filler = "The talks went on. " * 200
+    text = filler + "Iran praised China. " + filler
+    start = text.index("China")
+    long_items = [
+        Item(text=text, target_span=(start, start + 5), holder_span=(start - 13, start - 9)),
+        Item(text=text, target="Iran"),
+        Item(text="Short.", target="a very long name " * 40, holder="another long holder " * 30),
+    ]
+    assert len(text) > 10 * WINDOW_CHARS
+    for backend in ("torch", "onnx-int8"):
+        predictions = StanceClassifier.from_path(model_dir, backend=backend).predict(long_items)
+        assert len(predictions) == 3
+
+
+def test_auto_backend_is_int8_when_exported_else_torch(model_dir, tmp_path) -> None:
+    assert StanceClassifier.from_path(model_dir).backend_name == "onnx-int8"
+    plain = tmp_path / "plain"
+    shutil.copytree(model_dir, plain, ignore=shutil.ignore_patterns("*.onnx", ONNX_REPORT))
+    assert StanceClassifier.from_path(plain).backend_name == "torch"
+
+
+def test_auto_backend_skips_int8_that_missed_the_parity_bar(model_dir, tmp_path) -> None:
+    failed = tmp_path / "failed"
+    shutil.copytree(model_dir, failed)
+    report = json.loads((failed / ONNX_REPORT).read_text())
+    report["int8_parity"] = {"agreement": 0.95, "passed": False}
+    (failed / ONNX_REPORT).write_text(json.dumps(report))
+    assert StanceClassifier.from_path(failed).backend_name == "torch"
+    assert StanceClassifier.from_path(failed, backend="onnx-int8").backend_name == "onnx-int8"
+
+
+def test_missing_onnx_file_names_the_fix(model_dir, tmp_path) -> None:
+    plain = tmp_path / "plain"
+    shutil.copytree(model_dir, plain, ignore=shutil.ignore_patterns(ONNX_INT8))
+    with pytest.raises(ModelNotFoundError, match=r"needs model.int8.onnx.*python -m stance.onnx_export"):
+        StanceClassifier.from_path(plain, backend="onnx-int8")
+    with pytest.raises(ValueError, match=r"Unknown backend 'tensorrt': expected one of \['auto', 'torch'"):
+        StanceClassifier.from_path(model_dir, backend="tensorrt")

@@ -1,0 +1,236 @@
+"""The prediction service, three ways: the class called directly, HTTP through its ASGI app, and one real
+`bentoml serve` on a free 127.0.0.1 port. A tiny untrained model is registered in a temporary store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from stance.modeling import ModelSpec, build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+IRAN = {"text": "Iran praised its great ally China for the deal.", "target_span": [28, 33], "holder_span": [0, 4]}
+BY_NAME = {"text": "They said the sanctions were a crime.", "target": "United States", "holder": "Iran"}
+
+# name -> (body, status, where the message says it, what the message says)
+BAD_INPUTS = {
+    "span outside text": ({"items": [{"text": "abc", "target_span": [1, 10]}]}, 400, ["items", 0], r"target_span \[1, 10\] is outside the text.*Fix:"),
+    "no target": ({"items": [{"text": "Iran praised China."}]}, 400, ["items", 0], r"target is missing.*Fix: name the actor"),
+    "text too long": ({"items": [{"text": "x" * 5001, "target": "Iran"}]}, 400, ["items", 0, "text"], r"5001 characters: the limit is 5000"),
+    "too many items": ({"items": [BY_NAME] * 65}, 400, ["items"], r"65 entries: expected 1 to 64 per request"),
+    "no items": ({"items": []}, 400, ["items"], r"0 entries: expected 1 to 64"),
+    "name too long": ({"items": [{"text": "Iran.", "target": "x" * 201}]}, 400, ["items", 0, "target"], r"limit is 200"),
+    "blank name": ({"items": [{"text": "Iran.", "target": " "}]}, 400, ["items", 0, "target"], r"target is blank"),
+    "unknown field": ({"items": [{**BY_NAME, "colour": "red"}]}, 400, ["items", 0, "colour"], r"Extra inputs"),
+    "wrong type": ({"items": "Iran praised China"}, 400, ["items"], r"valid (list|array)"),
+    "missing items": ({"texts": []}, 400, ["items"], r"Field required"),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def store(tiny_bert, tmp_path_factory) -> Iterator[tuple[Path, str]]:
+    """A model store holding one registered tiny model: (BENTOML_HOME, tag)."""
+    from bentoml._internal.configuration.containers import BentoMLContainer
+    from bentoml._internal.models import ModelStore
+
+    from training.register import register
+
+    home = tmp_path_factory.mktemp("service") / "bentoml"
+    (home / "models").mkdir(parents=True)
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, str(tiny_bert)))
+    model.save(home.parent / "model", tokenizer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BENTOML_HOME", str(home))
+        BentoMLContainer.bentoml_home.set(str(home))
+        BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
+        tag = register(home.parent / "model", "stance", {"name": "tiny"}, {"test": {"toy:test:stance": {"f1m": 50.0}}}, "abc")
+        yield home, tag
+        BentoMLContainer.model_store.reset()
+        BentoMLContainer.bentoml_home.reset()
+
+
+@pytest.fixture(scope="module")
+def client(store):
+    from starlette.testclient import TestClient
+
+    from stance.service import StanceService
+
+    with TestClient(StanceService.to_asgi()) as test_client:
+        yield test_client
+
+
+def check_bad_input(response, status: int, loc: list, message: str) -> None:
+    import re
+
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"].endswith("validation error for Input")
+    (problem,) = body["detail"]
+    assert problem["loc"] == loc and re.search(message, problem["msg"]), problem
+
+
+# -- the class called directly -------------------------------------------------------------------------
+
+
+def test_service_class_classifies_and_describes_itself(store) -> None:
+    from stance.api_schemas import ClassifyItem
+    from stance.service import StanceService
+
+    _, tag = store
+    service = StanceService()
+    results = service.classify([ClassifyItem(**IRAN), ClassifyItem(**BY_NAME)])
+    assert [(r.target, r.holder) for r in results] == [("China", "Iran"), ("United States", "Iran")]
+    assert set(results[0].stance_probs) == {"against", "neutral", "favor"}
+    info = service.info()
+    assert (info.model, info.backend) == (tag, "onnx-int8")
+    assert info.label_sets["sentiment"] == ["negative", "neutral", "positive"]
+    assert info.test_f1m == {"toy:test:stance": 50.0}
+
+
+def test_missing_model_names_the_fix(store) -> None:
+    from stance.errors import ModelNotFoundError
+    from stance.service import StoreModel
+
+    with pytest.raises(ModelNotFoundError, match=r"No model 'stance:nope'.*Models in the store: \['stance:.*stance train"):
+        StoreModel("stance:nope").resolve()
+
+
+# -- HTTP through the ASGI app --------------------------------------------------------------------------
+
+
+def test_classify_over_asgi_keeps_request_order(client) -> None:
+    response = client.post("/classify", json={"items": [BY_NAME, IRAN, BY_NAME]})
+    assert response.status_code == 200, response.text
+    assert [r["target"] for r in response.json()] == ["United States", "China", "United States"]
+    assert response.json()[0] == response.json()[2]
+
+
+def test_info_over_asgi_get_and_post(client, store) -> None:
+    _, tag = store
+    for response in (client.get("/info"), client.post("/info")):
+        assert response.status_code == 200
+        assert response.json()["model"] == tag
+        assert response.json()["limits"]["max_items_per_request"] == 64
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_over_asgi_is_a_400_that_says_why(client, name) -> None:
+    body, status, loc, message = BAD_INPUTS[name]
+    check_bad_input(client.post("/classify", json=body), status, loc, message)
+
+
+def test_malformed_bodies_are_4xx_never_5xx(client) -> None:
+    assert client.post("/classify", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
+    multipart = client.post("/classify", content=b"--x\r\n", headers={"content-type": "multipart/form-data; boundary=x"})
+    assert multipart.status_code == 415 and "expected application/json" in multipart.json()["error"]
+    # curl's default (-d without a content type) is read as JSON
+    assert client.post("/classify", content=b'{"items": [{"text": "Iran.", "target": "Iran"}]}',
+                       headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 200
+    for raw in (b"", b"null", b"[]", b'{"items": null}', b'{"items": [null]}', b'{"items": [{"text": 5, "target": 1}]}'):
+        assert 400 <= client.post("/classify", content=raw, headers={"content-type": "application/json"}).status_code < 500, raw
+
+
+def test_openapi_page_documents_fields_and_examples(client) -> None:
+    spec = client.get("/docs.json").json()
+    item = spec["components"]["schemas"]["ClassifyItem"]
+    assert "end exclusive" in item["properties"]["target_span"]["description"]
+    assert item["example"]["target_span"] == [28, 33]
+    assert "/classify" in spec["paths"] and "/info" in spec["paths"]
+
+
+# -- one real `bentoml serve` ---------------------------------------------------------------------------
+
+
+def _serve(home: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "BENTOML_HOME": str(home), "BENTOML_DO_NOT_TRACK": "true", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env.pop("STANCE_MODEL", None)
+    command = [str(Path(sys.executable).with_name("bentoml")), "serve", "stance.service:StanceService",
+               "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # the server and its worker processes
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(store) -> Iterator[str]:
+    import httpx
+
+    home, _ = store
+    port = _free_port()
+    process = _serve(home, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"bentoml serve did not become ready:\n{process.stdout.read().decode()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_real_server_classifies_and_reports_health(server, store) -> None:
+    import httpx
+
+    _, tag = store
+    response = httpx.post(f"{server}/classify", json={"items": [IRAN, BY_NAME]}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert [r["target"] for r in response.json()] == ["China", "United States"]
+    assert httpx.get(f"{server}/info").json()["model"] == tag
+    for path in ("/healthz", "/readyz", "/livez"):
+        assert httpx.get(f"{server}{path}").status_code == 200, path
+    metrics = httpx.get(f"{server}/metrics").text
+    assert 'bentoml_service_request_total{endpoint="/classify",http_response_code="200"' in metrics
+
+
+def test_real_server_answers_bad_input_with_4xx(server) -> None:
+    import httpx
+
+    for name, (body, status, loc, message) in BAD_INPUTS.items():
+        check_bad_input(httpx.post(f"{server}/classify", json=body, timeout=30), status, loc, message)
+    garbage = httpx.post(f"{server}/classify", content=b"{not json", headers={"content-type": "application/json"})
+    assert garbage.status_code == 400
+    counts = [line for line in httpx.get(f"{server}/metrics").text.splitlines() if line.startswith("bentoml_service_request_total")]
+    assert not [line for line in counts if 'http_response_code="5' in line and float(line.rsplit(" ", 1)[1]) > 0]
+    assert any('http_response_code="400"' in line and float(line.rsplit(" ", 1)[1]) >= len(BAD_INPUTS) for line in counts)
+
+
+def test_serve_without_a_model_fails_fast_with_the_fix(tmp_path) -> None:
+    home = tmp_path / "empty"
+    (home / "models").mkdir(parents=True)
+    process = _serve(home, _free_port())
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        _stop(process)
+    assert process.returncode != 0
+    assert "No model 'stance:latest' in the BentoML model store" in output.decode()
+    assert "stance train" in output.decode() and "bentoml models import" in output.decode()
