@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from stance.backends import ONNX_FILES, Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
+from stance.calibration import check_abstain_threshold, decide
 from stance.encoding import encode_batch
 from stance.errors import ModelNotFoundError
 from stance.modeling import ENCODER_DIR, SPEC_FILE, ModelSpec, StanceModel
@@ -53,12 +54,15 @@ class StanceClassifier:
         spec: ModelSpec,
         batch_size: int = 16,
         bf16: Optional[bool] = None,
+        abstain_below: Optional[float] = None,
     ) -> None:
         self.backend: InferenceBackend = TorchBackend(model, bf16) if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.spec = spec
         self.batch_size = batch_size
         self.n_stance = len(spec.label_sets["stance"])
+        self.abstain_below = check_abstain_threshold(abstain_below)
+        """Top probability under which a head answers `uncertain` instead of a label (None: never)."""
 
     @classmethod
     def from_path(
@@ -68,6 +72,7 @@ class StanceClassifier:
         batch_size: int = 16,
         bf16: Optional[bool] = None,
         threads: Optional[int] = None,
+        abstain_below: Optional[float] = None,
     ) -> "StanceClassifier":
         """Load from a model directory written by `StanceModel.save` (+ ONNX files from registration).
 
@@ -81,10 +86,10 @@ class StanceClassifier:
             from stance.modeling import load_model_dir
 
             model, tokenizer, spec = load_model_dir(path)  # also names what is missing from `path`
-            return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16)
+            return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16, abstain_below=abstain_below)
         tokenizer, spec = _load_tokenizer_and_spec(path)
         backend = OnnxBackend(path / ONNX_FILES[name], name, threads)
-        return cls(backend, tokenizer, spec, batch_size=batch_size)
+        return cls(backend, tokenizer, spec, batch_size=batch_size, abstain_below=abstain_below)
 
     @classmethod
     def from_ref(cls, ref: str | Path, **kwargs) -> "StanceClassifier":
@@ -141,9 +146,9 @@ class StanceClassifier:
         sentiment_p = self._softmax(logits[:, self.n_stance :], "sentiment")
         return [
             Prediction(
-                stance=stance_labels[int(sp.argmax())],
+                stance=decide(stance_labels, sp, self.abstain_below),
                 stance_probs={label: round(float(p), 6) for label, p in zip(stance_labels, sp)},
-                sentiment=sentiment_labels[int(tp.argmax())],
+                sentiment=decide(sentiment_labels, tp, self.abstain_below),
                 sentiment_probs={label: round(float(p), 6) for label, p in zip(sentiment_labels, tp)},
             )
             for sp, tp in zip(stance_p, sentiment_p)
