@@ -8,7 +8,6 @@ cut to a window around the target by the encoding, so any valid `Item` can be cl
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -19,8 +18,7 @@ import torch
 from stance.backends import ONNX_FILES, Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
 from stance.calibration import check_abstain_threshold, decide
 from stance.encoding import encode_batch
-from stance.errors import ModelNotFoundError
-from stance.modeling import ENCODER_DIR, SPEC_FILE, ModelSpec, StanceModel
+from stance.modeling import ModelSpec, StanceModel, load_tokenizer_and_spec
 from stance.onnx_export import pad_batch
 from stance.schema import Item
 
@@ -87,7 +85,7 @@ class StanceClassifier:
 
             model, tokenizer, spec = load_model_dir(path)  # also names what is missing from `path`
             return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16, abstain_below=abstain_below)
-        tokenizer, spec = _load_tokenizer_and_spec(path)
+        tokenizer, spec = load_tokenizer_and_spec(path)
         backend = OnnxBackend(path / ONNX_FILES[name], name, threads)
         return cls(backend, tokenizer, spec, batch_size=batch_size, abstain_below=abstain_below)
 
@@ -159,28 +157,3 @@ class StanceClassifier:
         scaled = logits.numpy() / self.spec.temperature.get(task, 1.0)
         exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
-
-
-def _load_tokenizer_and_spec(path: Path):
-    """The tokenizer and `ModelSpec` of a model directory (what the ONNX backends need besides the graph)."""
-    from transformers import AutoTokenizer
-
-    from stance.modeling import add_marker_tokens
-
-    missing = [name for name in (SPEC_FILE, ENCODER_DIR) if not (path / name).exists()]
-    if missing:
-        raise ModelNotFoundError(
-            f"{path} is not a stance model directory: missing {sorted(missing)}. Expected the files "
-            f"written by `stance train`. Fix: pass a model tag from `stance models list` or the `model/` "
-            f"folder of a training run."
-        )
-    try:
-        spec = ModelSpec.model_validate(json.loads((path / SPEC_FILE).read_text()))
-        tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
-        add_marker_tokens(tokenizer)
-    except Exception as err:  # corrupted JSON or tokenizer: say which model and why
-        raise ModelNotFoundError(
-            f"The model at {path} could not be loaded: {type(err).__name__}: {err}. Fix: re-register it "
-            f"from its training run, or train a new one with `stance train`."
-        ) from err
-    return tokenizer, spec

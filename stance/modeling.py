@@ -134,29 +134,51 @@ def build_model(base_model: str, spec: ModelSpec):
     return StanceModel(encoder, spec, marker_ids), tokenizer
 
 
-def load_model_dir(path: Path):
-    """Load a saved model directory: returns (model in eval mode, tokenizer, spec)."""
-    from transformers import AutoModel, AutoTokenizer
-
-    path = Path(path)
-    missing = [name for name in (SPEC_FILE, HEADS_FILE, ENCODER_DIR) if not (path / name).exists()]
+def _check_model_dir(path: Path, required: tuple[str, ...]) -> None:
+    missing = [name for name in required if not (path / name).exists()]
     if missing:
         raise ModelNotFoundError(
             f"{path} is not a stance model directory: missing {sorted(missing)}. Expected the files "
             f"written by `stance train` ({SPEC_FILE}, {HEADS_FILE}, {ENCODER_DIR}/). Fix: pass a model "
             f"tag from `stance models list` or the `model/` folder of a training run."
         )
+
+
+def _unloadable(path: Path, err: Exception) -> ModelNotFoundError:
+    return ModelNotFoundError(
+        f"The model at {path} could not be loaded: {type(err).__name__}: {err}. Fix: re-register "
+        f"it from its training run, or train a new one with `stance train`."
+    )
+
+
+def load_tokenizer_and_spec(path: Path):
+    """The tokenizer (with marker tokens) and `ModelSpec` of a model directory: (tokenizer, spec).
+
+    Enough for the ONNX backends, which need no PyTorch weights."""
+    from transformers import AutoTokenizer
+
+    path = Path(path)
+    _check_model_dir(path, (SPEC_FILE, ENCODER_DIR))
     try:
         spec = ModelSpec.model_validate(json.loads((path / SPEC_FILE).read_text()))
         tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
+        add_marker_tokens(tokenizer)
+    except Exception as err:  # corrupted JSON or tokenizer: say which model and why
+        raise _unloadable(path, err) from err
+    return tokenizer, spec
+
+
+def load_model_dir(path: Path):
+    """Load a saved model directory: returns (model in eval mode, tokenizer, spec)."""
+    from transformers import AutoModel
+
+    path = Path(path)
+    _check_model_dir(path, (SPEC_FILE, HEADS_FILE, ENCODER_DIR))
+    tokenizer, spec = load_tokenizer_and_spec(path)
+    try:
         encoder = AutoModel.from_pretrained(path / ENCODER_DIR, add_pooling_layer=False)
         model = StanceModel(encoder, spec, add_marker_tokens(tokenizer))
         model.head.load_state_dict(load_file(str(path / HEADS_FILE)))
-    except ModelNotFoundError:
-        raise
-    except Exception as err:  # corrupted JSON, weights or tokenizer: say which model and why
-        raise ModelNotFoundError(
-            f"The model at {path} could not be loaded: {type(err).__name__}: {err}. Fix: re-register "
-            f"it from its training run, or train a new one with `stance train`."
-        ) from err
+    except Exception as err:  # corrupted weights: say which model and why
+        raise _unloadable(path, err) from err
     return model.eval(), tokenizer, spec
