@@ -31,8 +31,13 @@ def stock_dynamic_int8(fp32: Path, out: Path) -> Path:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(fp32, out, weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        fp32,
+        out,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
     return out
 
 
@@ -42,7 +47,9 @@ def f1m_by_group(examples, labels: list[str]) -> dict[str, float]:
     for i, example in enumerate(examples):
         groups.setdefault(group_key(example), []).append(i)
     return {
-        key: classification_metrics(key.rsplit(":", 1)[1], [examples[i].label for i in rows], [labels[i] for i in rows])["f1m"]
+        key: classification_metrics(
+            key.rsplit(":", 1)[1], [examples[i].label for i in rows], [labels[i] for i in rows]
+        )["f1m"]
         for key, rows in sorted(groups.items())
     }
 
@@ -51,7 +58,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="stance:latest")
     parser.add_argument("--split", default="test-rw")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "newsmtsc")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "newsmtsc"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/parity.json"))
     args = parser.parse_args()
 
@@ -68,7 +77,9 @@ def main() -> None:
             "torch bf16 autocast": StanceClassifier.from_path(model_dir, backend="torch", bf16=True),
             "onnx-fp32": StanceClassifier.from_path(model_dir, backend="onnx-fp32"),
             "onnx-int8 (per-token, stance.quantization)": StanceClassifier.from_path(model_dir, backend="onnx-int8"),
-            "onnx-int8 stock quantize_dynamic (per-tensor)": StanceClassifier(stock, reference.tokenizer, reference.spec),
+            "onnx-int8 stock quantize_dynamic (per-tensor)": StanceClassifier(
+                stock, reference.tokenizer, reference.spec
+            ),
         }
         rows = []
         base_labels, base_f1m = None, None
@@ -80,14 +91,26 @@ def main() -> None:
             agreement = float(np.mean([a == b for a, b in zip(labels, base_labels)]))
             drop = max(base_f1m[k] - f1m[k] for k in f1m)
             passed = agreement >= PARITY_AGREEMENT and drop <= PARITY_F1M_DROP
-            rows.append({"backend": name, "agreement": round(agreement, 4), "f1m": f1m, "f1m_drop": round(drop, 2), "passes_bar": passed})
+            rows.append(
+                {
+                    "backend": name,
+                    "agreement": round(agreement, 4),
+                    "f1m": f1m,
+                    "f1m_drop": round(drop, 2),
+                    "passes_bar": passed,
+                }
+            )
     print(f"model {model_dir}, NewsMTSC {args.split}, n={len(examples)}\n")
     print("| backend | agreement with torch fp32 | F1m | F1m drop | passes bar |\n|---|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r['backend']} | {100 * r['agreement']:.2f}% | {' / '.join(f'{v:.2f}' for v in r['f1m'].values())} | "
-              f"{r['f1m_drop']:+.2f} | {'yes' if r['passes_bar'] else 'no'} |")
+        print(
+            f"| {r['backend']} | {100 * r['agreement']:.2f}% | {' / '.join(f'{v:.2f}' for v in r['f1m'].values())} | "
+            f"{r['f1m_drop']:+.2f} | {'yes' if r['passes_bar'] else 'no'} |"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"model": str(model_dir), "split": args.split, "n": len(examples), "rows": rows}, indent=2))
+    args.out.write_text(
+        json.dumps({"model": str(model_dir), "split": args.split, "n": len(examples), "rows": rows}, indent=2)
+    )
 
 
 if __name__ == "__main__":

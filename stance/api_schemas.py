@@ -22,6 +22,7 @@ MAX_TEXT_CHARS = 5000
 MAX_NAME_CHARS = 200
 """Characters per target or holder name."""
 
+
 def _example(value: Any) -> dict[str, Any]:
     """OpenAPI 3.0 `example` (BentoML's /docs page renders it; JSON-Schema `examples` it rejects)."""
     return {"example": value}
@@ -29,7 +30,7 @@ def _example(value: Any) -> dict[str, Any]:
 
 EXAMPLE_ITEMS: list[dict[str, Any]] = [
     {"text": "Iran praised its great ally China for the deal.", "target_span": [28, 33], "holder_span": [0, 4]},
-    {"text": "The minister said the sanctions were a crime.", "target": "United States", "holder": "Iran"},
+    {"text": "The minister thanked Beijing for its support.", "target": "China", "holder": "Iran"},
 ]
 
 
@@ -122,7 +123,8 @@ class ItemResult(BaseModel):
         json_schema_extra=_example({"negative": 0.03, "neutral": 0.12, "positive": 0.85}),
     )
     target: str = Field(
-        description="The target as classified (the name, or the text at target_span).", json_schema_extra=_example("China")
+        description="The target as classified (the name, or the text at target_span).",
+        json_schema_extra=_example("China"),
     )
     holder: str = Field(
         description=f"The holder as classified, {AUTHOR!r} when none was given.", json_schema_extra=_example("Iran")
@@ -135,14 +137,17 @@ class Limits(BaseModel):
     max_items_per_request: int = MAX_ITEMS
     max_text_chars: int = MAX_TEXT_CHARS
     max_name_chars: int = MAX_NAME_CHARS
-    window_chars: int = Field(WINDOW_CHARS, description="Longer texts are read in a window of this size around the target.")
+    window_chars: int = Field(
+        WINDOW_CHARS, description="Longer texts are read in a window of this size around the target."
+    )
 
 
 class ServiceInfo(BaseModel):
     """Which model answers, with what labels and limits."""
 
     model: str = Field(
-        description="Model-store tag of the served model (name:version).", json_schema_extra=_example("stance:q4yx3lqkbgw2bqna")
+        description="Model-store tag of the served model (name:version).",
+        json_schema_extra=_example("stance:q4yx3lqkbgw2bqna"),
     )
     backend: str = Field(
         description="Inference backend: onnx-int8, onnx-fp32 or torch.", json_schema_extra=_example("onnx-int8")

@@ -50,7 +50,7 @@ class StanceClassifier:
         model: StanceModel | InferenceBackend,
         tokenizer,
         spec: ModelSpec,
-        batch_size: int = 16,
+        batch_size: int = 8,
         bf16: Optional[bool] = None,
         abstain_below: Optional[float] = None,
     ) -> None:
@@ -67,7 +67,7 @@ class StanceClassifier:
         cls,
         path: Path | str,
         backend: Backend = "auto",
-        batch_size: int = 16,
+        batch_size: int = 8,
         bf16: Optional[bool] = None,
         threads: Optional[int] = None,
         abstain_below: Optional[float] = None,
@@ -121,7 +121,8 @@ class StanceClassifier:
         except Exception as err:  # tokenizers raises a bare Exception when a name alone overflows the window
             if "truncat" not in str(err).lower():
                 raise
-            return encode_batch(self.tokenizer, [self._short_names(item) for item in items], self.spec.scheme, self.spec.max_length)
+            shortened = [self._short_names(item) for item in items]
+            return encode_batch(self.tokenizer, shortened, self.spec.scheme, self.spec.max_length)
 
     def _short_names(self, item: Item) -> Item:
         """`item` with target / holder names cut so that both fit in the window beside the text."""

@@ -41,12 +41,28 @@ PARITY_F1M_DROP = 0.5
 PROBE = (
     # (statement, target mention or name, holder mention or None): probes the export and the int8 error.
     ("Iran praised its great ally China for the deal.", "China", "Iran"),
-    ("Russia condemned the terrible attack by the United States on Tuesday, the minister said.", "United States", "Russia"),
+    (
+        "Russia condemned the terrible attack by the United States on Tuesday, the minister said.",
+        "United States",
+        "Russia",
+    ),
     ("The minister met Iran.", "Iran", None),
     ("Sanctions are a crime, he said, and the talks will not bring peace. " * 4, "Sanctions", None),
-    ("The European Union welcomed the ceasefire but warned Hamas against new rocket attacks.", "Hamas", "European Union"),
-    ("Critics accused the government of ignoring the report, which blamed the police for the deaths.", "police", "Critics"),
-    ("Tehran said Washington had no right to dictate terms, calling the sanctions economic terrorism.", "Washington", "Tehran"),
+    (
+        "The European Union welcomed the ceasefire but warned Hamas against new rocket attacks.",
+        "Hamas",
+        "European Union",
+    ),
+    (
+        "Critics accused the government of ignoring the report, which blamed the police for the deaths.",
+        "police",
+        "Critics",
+    ),
+    (
+        "Tehran said Washington had no right to dictate terms, calling the sanctions economic terrorism.",
+        "Washington",
+        "Tehran",
+    ),
     ("Shares of Boeing rose 3 percent after the company reported higher deliveries.", "Boeing", None),
     ("They said the talks were constructive.", "North Korea", "South Korea"),
 )
@@ -126,7 +142,10 @@ def export_onnx(model, tokenizer, spec, out: Path) -> Path:
     options = FusionOptions("bert")
     options.use_multi_head_attention = True  # Q, K, V stay MatMuls with weights, which int8 can rewrite
     fused = optimize_model(
-        str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size,
+        str(raw),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
         optimization_options=options,
     )
     fused.save_model_to_file(str(out))
@@ -168,7 +187,10 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     for key, path in (("fp32", fp32), ("int8", int8)):
         logits = run_onnx(path, probe)
         report[f"{key}_max_abs_diff"] = round(float(np.abs(logits - reference).max()), 6)
-        same = [(logits[:, cols].argmax(1) == reference[:, cols].argmax(1)) for cols in (slice(0, n_stance), slice(n_stance, None))]
+        same = [
+            (logits[:, cols].argmax(1) == reference[:, cols].argmax(1))
+            for cols in (slice(0, n_stance), slice(n_stance, None))
+        ]
         report[f"{key}_probe_agreement"] = float(np.concatenate(same).mean())
     if report["fp32_max_abs_diff"] > FP32_TOLERANCE:
         fp32.unlink()

@@ -74,7 +74,9 @@ def sensitivity(model: torch.nn.Module, batch: dict[str, np.ndarray], node_names
         values, scale = _int8_weight(linear.weight.numpy(), axis=1)  # torch stores [out, in]
         weight = torch.from_numpy((values * scale).astype(np.float32))
         original = linear.forward
-        linear.forward = lambda x, linear=linear, weight=weight: torch.nn.functional.linear(_int8_rows(x), weight, linear.bias)
+        linear.forward = lambda x, linear=linear, weight=weight: torch.nn.functional.linear(
+            _int8_rows(x), weight, linear.bias
+        )
         try:
             out[name] = float((model(**inputs)["logits"] - reference).abs().mean())
         finally:
@@ -133,9 +135,13 @@ class _Constants:
 
         self._from_array = numpy_helper.from_array
         self.tensors: list = []
-        for name, value in (("zero", np.array(0, np.float32)), ("u8_max", np.array(255, np.float32)),
-                            ("eps", np.array(1e-8, np.float32)), ("first", np.array([0], np.int64)),
-                            ("last", np.array([-1], np.int64))):
+        for name, value in (
+            ("zero", np.array(0, np.float32)),
+            ("u8_max", np.array(255, np.float32)),
+            ("eps", np.array(1e-8, np.float32)),
+            ("first", np.array([0], np.int64)),
+            ("last", np.array([-1], np.int64)),
+        ):
             self.add(f"q_{name}", value)
 
     def add(self, name: str, value: np.ndarray) -> str:

@@ -5,8 +5,8 @@
 - POST /classify: a list of items -> one result per item, in order. Concurrent requests are merged by
   BentoML's adaptive batching into one `StanceClassifier.predict` call (which sorts by length and runs
   micro-batches).
-- GET /info (also POST, documented in /docs): model tag, backend, label sets, limits.
-- BentoML's own /healthz, /readyz, /livez, /metrics and /docs.
+- GET /info (also POST, documented on the OpenAPI page): model tag, backend, label sets, limits.
+- BentoML's own /healthz, /readyz, /livez, /metrics; its OpenAPI page at / (and /docs, a redirect).
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
 tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32). The model is declared at
@@ -16,6 +16,7 @@ class scope so that `bentoml build` packages it into the Bento.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import bentoml
@@ -23,7 +24,7 @@ from bentoml.exceptions import NotFound
 from pydantic import BeforeValidator, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from stance.api_schemas import EXAMPLE_ITEMS, MAX_ITEMS, ClassifyItem, ItemResult, ServiceInfo, check_item_count
@@ -72,7 +73,10 @@ class JSONBodies:
             content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
             media_type = content_type.split(b";")[0].strip().lower()
             if media_type == b"multipart/form-data":
-                message = "Content-Type multipart/form-data is not supported: expected application/json. Fix: send the items as a JSON body."
+                message = (
+                    "Content-Type multipart/form-data is not supported: expected application/json. "
+                    "Fix: send the items as a JSON body."
+                )
                 await JSONResponse({"error": message}, status_code=415)(scope, receive, send)
                 return
             if media_type == b"application/x-www-form-urlencoded":
@@ -105,7 +109,17 @@ class StoreModel(bentoml.models.BentoModel):
         return super().resolve(base_path)
 
 
-@bentoml.asgi_app(Starlette(routes=[Route("/info", _info_endpoint, methods=["GET"])]), path="/")
+def _docs_redirect(request: Request) -> RedirectResponse:
+    """GET /docs: BentoML serves its OpenAPI page (Swagger UI) at the root."""
+    return RedirectResponse("/")
+
+
+EXTRA_ROUTES = Starlette(
+    routes=[Route("/info", _info_endpoint, methods=["GET"]), Route("/docs", _docs_redirect, methods=["GET"])]
+)
+
+
+@bentoml.asgi_app(EXTRA_ROUTES, path="/")
 @bentoml.service(name="stance", workers=1, traffic={"timeout": 60})
 class StanceService:
     """Stance and sentiment of a holder toward a target actor in news statements."""
@@ -125,7 +139,8 @@ class StanceService:
             test_f1m=meta.get("headline", {}),
             max_length=self.classifier.spec.max_length,
         )
-        self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])  # warm-up: first request is not slow
+        # Warm-up, so that the first request does not pay for lazy initialisation.
+        self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])
 
     @bentoml.api(batchable=True, max_batch_size=MAX_BATCH_SIZE, max_latency_ms=MAX_LATENCY_MS)
     def classify(self, items: Items) -> list[ItemResult]:
@@ -155,9 +170,7 @@ class StanceService:
 
 
 def _home() -> str:
-    from bentoml._internal.configuration.containers import BentoMLContainer
-
-    return str(BentoMLContainer.bentoml_home.get())
+    return os.environ.get("BENTOML_HOME", str(Path.home() / "bentoml"))
 
 
 StanceService.add_asgi_middleware(JSONBodies)

@@ -84,7 +84,11 @@ def test_parity_report_on_labelled_examples(exported) -> None:
     examples = [
         Example(id=str(i), text=t, target_span=(0, 4), task=task, label=label, dataset="toy", split="dev")
         for i, (t, task, label) in enumerate(
-            [(SENTENCES[0], "stance", "favor"), (SENTENCES[1], "stance", "against"), (SENTENCES[2], "sentiment", "neutral")]
+            [
+                (SENTENCES[0], "stance", "favor"),
+                (SENTENCES[1], "stance", "against"),
+                (SENTENCES[2], "sentiment", "neutral"),
+            ]
         )
     ]
     parity = int8_parity(path, examples)

@@ -22,12 +22,32 @@ BY_NAME = {"text": "They said the sanctions were a crime.", "target": "United St
 
 # name -> (body, status, where the message says it, what the message says)
 BAD_INPUTS = {
-    "span outside text": ({"items": [{"text": "abc", "target_span": [1, 10]}]}, 400, ["items", 0], r"target_span \[1, 10\] is outside the text.*Fix:"),
-    "no target": ({"items": [{"text": "Iran praised China."}]}, 400, ["items", 0], r"target is missing.*Fix: name the actor"),
-    "text too long": ({"items": [{"text": "x" * 5001, "target": "Iran"}]}, 400, ["items", 0, "text"], r"5001 characters: the limit is 5000"),
+    "span outside text": (
+        {"items": [{"text": "abc", "target_span": [1, 10]}]},
+        400,
+        ["items", 0],
+        r"target_span \[1, 10\] is outside the text.*Fix:",
+    ),
+    "no target": (
+        {"items": [{"text": "Iran praised China."}]},
+        400,
+        ["items", 0],
+        r"target is missing.*Fix: name the actor",
+    ),
+    "text too long": (
+        {"items": [{"text": "x" * 5001, "target": "Iran"}]},
+        400,
+        ["items", 0, "text"],
+        r"5001 characters: the limit is 5000",
+    ),
     "too many items": ({"items": [BY_NAME] * 65}, 400, ["items"], r"65 entries: expected 1 to 64 per request"),
     "no items": ({"items": []}, 400, ["items"], r"0 entries: expected 1 to 64"),
-    "name too long": ({"items": [{"text": "Iran.", "target": "x" * 201}]}, 400, ["items", 0, "target"], r"limit is 200"),
+    "name too long": (
+        {"items": [{"text": "Iran.", "target": "x" * 201}]},
+        400,
+        ["items", 0, "target"],
+        r"limit is 200",
+    ),
     "blank name": ({"items": [{"text": "Iran.", "target": " "}]}, 400, ["items", 0, "target"], r"target is blank"),
     "unknown field": ({"items": [{**BY_NAME, "colour": "red"}]}, 400, ["items", 0, "colour"], r"Extra inputs"),
     "wrong type": ({"items": "Iran praised China"}, 400, ["items"], r"valid (list|array)"),
@@ -57,7 +77,9 @@ def store(tiny_bert, tmp_path_factory) -> Iterator[tuple[Path, str]]:
         patch.setenv("BENTOML_HOME", str(home))
         BentoMLContainer.bentoml_home.set(str(home))
         BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
-        tag = register(home.parent / "model", "stance", {"name": "tiny"}, {"test": {"toy:test:stance": {"f1m": 50.0}}}, "abc")
+        tag = register(
+            home.parent / "model", "stance", {"name": "tiny"}, {"test": {"toy:test:stance": {"f1m": 50.0}}}, "abc"
+        )
         yield home, tag
         BentoMLContainer.model_store.reset()
         BentoMLContainer.bentoml_home.reset()
@@ -105,7 +127,9 @@ def test_missing_model_names_the_fix(store) -> None:
     from stance.errors import ModelNotFoundError
     from stance.service import StoreModel
 
-    with pytest.raises(ModelNotFoundError, match=r"No model 'stance:nope'.*Models in the store: \['stance:.*stance train"):
+    with pytest.raises(
+        ModelNotFoundError, match=r"No model 'stance:nope'.*Models in the store: \['stance:.*stance train"
+    ):
         StoreModel("stance:nope").resolve()
 
 
@@ -134,14 +158,33 @@ def test_bad_input_over_asgi_is_a_400_that_says_why(client, name) -> None:
 
 
 def test_malformed_bodies_are_4xx_never_5xx(client) -> None:
-    assert client.post("/classify", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
-    multipart = client.post("/classify", content=b"--x\r\n", headers={"content-type": "multipart/form-data; boundary=x"})
+    assert (
+        client.post("/classify", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
+    )
+    multipart = client.post(
+        "/classify", content=b"--x\r\n", headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert multipart.status_code == 415 and "expected application/json" in multipart.json()["error"]
     # curl's default (-d without a content type) is read as JSON
-    assert client.post("/classify", content=b'{"items": [{"text": "Iran.", "target": "Iran"}]}',
-                       headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 200
-    for raw in (b"", b"null", b"[]", b'{"items": null}', b'{"items": [null]}', b'{"items": [{"text": 5, "target": 1}]}'):
-        assert 400 <= client.post("/classify", content=raw, headers={"content-type": "application/json"}).status_code < 500, raw
+    assert (
+        client.post(
+            "/classify",
+            content=b'{"items": [{"text": "Iran.", "target": "Iran"}]}',
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ).status_code
+        == 200
+    )
+    for raw in (
+        b"",
+        b"null",
+        b"[]",
+        b'{"items": null}',
+        b'{"items": [null]}',
+        b'{"items": [{"text": 5, "target": 1}]}',
+    ):
+        assert (
+            400 <= client.post("/classify", content=raw, headers={"content-type": "application/json"}).status_code < 500
+        ), raw
 
 
 def test_openapi_page_documents_fields_and_examples(client) -> None:
@@ -150,17 +193,35 @@ def test_openapi_page_documents_fields_and_examples(client) -> None:
     assert "end exclusive" in item["properties"]["target_span"]["description"]
     assert item["example"]["target_span"] == [28, 33]
     assert "/classify" in spec["paths"] and "/info" in spec["paths"]
+    docs = client.get("/docs", follow_redirects=False)
+    assert docs.status_code in (302, 307) and docs.headers["location"] == "/"
+    assert client.get("/").status_code == 200
 
 
 # -- one real `bentoml serve` ---------------------------------------------------------------------------
 
 
 def _serve(home: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "BENTOML_HOME": str(home), "BENTOML_DO_NOT_TRACK": "true", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "BENTOML_HOME": str(home),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("STANCE_MODEL", None)
-    command = [str(Path(sys.executable).with_name("bentoml")), "serve", "stance.service:StanceService",
-               "--host", "127.0.0.1", "--port", str(port)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    command = [
+        str(Path(sys.executable).with_name("bentoml")),
+        "serve",
+        "stance.service:StanceService",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -218,9 +279,15 @@ def test_real_server_answers_bad_input_with_4xx(server) -> None:
         check_bad_input(httpx.post(f"{server}/classify", json=body, timeout=30), status, loc, message)
     garbage = httpx.post(f"{server}/classify", content=b"{not json", headers={"content-type": "application/json"})
     assert garbage.status_code == 400
-    counts = [line for line in httpx.get(f"{server}/metrics").text.splitlines() if line.startswith("bentoml_service_request_total")]
+    counts = [
+        line
+        for line in httpx.get(f"{server}/metrics").text.splitlines()
+        if line.startswith("bentoml_service_request_total")
+    ]
     assert not [line for line in counts if 'http_response_code="5' in line and float(line.rsplit(" ", 1)[1]) > 0]
-    assert any('http_response_code="400"' in line and float(line.rsplit(" ", 1)[1]) >= len(BAD_INPUTS) for line in counts)
+    assert any(
+        'http_response_code="400"' in line and float(line.rsplit(" ", 1)[1]) >= len(BAD_INPUTS) for line in counts
+    )
 
 
 def test_serve_without_a_model_fails_fast_with_the_fix(tmp_path) -> None:
