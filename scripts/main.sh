@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: install, build the data, train and register the default model
-# if the model store has none, and print its evaluation.
+# The main job on a fresh machine: install, build the data, train and register the default model if
+# the model store has none, then serve it over HTTP on localhost (Ctrl-C stops the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 DATA_DIR=${STANCE_DATA_DIR:-../shared/data}
 .venv/bin/stance train default.toml --if-missing --set "data.dir=\"$DATA_DIR\""
+exec .venv/bin/bentoml serve stance.service:StanceService --host 127.0.0.1 --port "${STANCE_PORT:-3000}"
