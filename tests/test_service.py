@@ -133,6 +133,31 @@ def test_missing_model_names_the_fix(store) -> None:
         StoreModel("stance:nope").resolve()
 
 
+def test_service_imports_only_what_the_bento_installs() -> None:
+    """The Bento installs bentofile.yaml's packages only: a training- or analysis-only import at module
+    level in the service's import graph would break the container at start-up."""
+    import yaml
+
+    code = "import sys, stance.service; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert not loaded & {"sklearn", "spacy", "datasets", "accelerate", "matplotlib", "onnx", "onnxscript", "training"}
+    packages = " ".join(yaml.safe_load((ROOT / "bentofile.yaml").read_text())["python"]["packages"])
+    for module in {
+        "torch",
+        "transformers",
+        "tokenizers",
+        "numpy",
+        "scipy",
+        "pydantic",
+        "onnxruntime",
+        "bentoml",
+    } & loaded:
+        assert module in packages, f"{module} is imported by the service but not installed by bentofile.yaml"
+
+
 # -- HTTP through the ASGI app --------------------------------------------------------------------------
 
 
