@@ -15,7 +15,7 @@ from training.register import register
 from training.train import fit
 
 SIX = [
-    ("Iran praised its great ally China for the deal.", (29, 34), "stance", "favor", (0, 4)),
+    ("Iran praised its great ally China for the deal.", (28, 33), "stance", "favor", (0, 4)),
     ("Russia condemned the terrible attack by the United States.", (44, 57), "stance", "against", (0, 6)),
     ("The minister met Iran on Tuesday.", (17, 21), "stance", "neutral", None),
     ("Iran is a good friend, he said.", (0, 4), "sentiment", "positive", None),

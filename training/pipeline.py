@@ -22,7 +22,7 @@ class TrainingOutcome:
 def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutcome:
     """Train `config`, register the best model when `config.registry.enabled`; return what was made."""
     from training.register import register
-    from training.train import train
+    from training.train import load_sources, train
 
     result = train(config, runs_dir)
     tag = None
@@ -33,6 +33,7 @@ def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutco
             config.model_dump(exclude_none=True),
             result.metrics,
             result.metrics["data_manifest_sha256"],
+            parity_examples=_selection_dev(config, load_sources),
         )
         (result.run_dir / "registered.txt").write_text(tag + "\n")
     return TrainingOutcome(result.run_dir, tag, result.metrics)
@@ -58,3 +59,9 @@ def train_from_file(path: Path | str, overrides: Sequence[str] = (), runs_dir: P
             meta = bentoml.models.get(existing).info.metadata
             return TrainingOutcome(None, existing, {"test": meta.get("test_metrics", {}), "dev": meta.get("dev_metrics", {})})
     return run_training(config, runs_dir)
+
+
+def _selection_dev(config: Config, load_sources) -> list:
+    """The dev examples that select checkpoints: they also decide whether int8 is served (parity)."""
+    chosen = [s for s in config.data.dev if f"{s.dataset}:{s.split}" in config.data.selection] or config.data.dev
+    return [e for examples in load_sources(config, chosen).values() for e in examples]
