@@ -18,9 +18,10 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import socket
 import subprocess
+
+from stance.local_server import start_local_server, stop_local_server
 import sys
 import threading
 import time
@@ -68,36 +69,11 @@ class MemoryWatch(threading.Thread):
 
 
 def start_server(model: str, port: int, backend: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "STANCE_MODEL": model,
-        "STANCE_BACKEND": backend,
-        "BENTOML_DO_NOT_TRACK": "true",
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        str(Path(sys.executable).with_name("bentoml")),
-        "serve",
-        "stance.service:StanceService",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    return start_local_server(port, {"STANCE_MODEL": model, "STANCE_BACKEND": backend})
 
 
 def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_local_server(process)
 
 
 async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> float:

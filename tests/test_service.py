@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import Iterator
 
 import pytest
 
+from stance.local_server import start_local_server, stop_local_server
 from stance.modeling import ModelSpec, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,36 +227,11 @@ def test_openapi_page_documents_fields_and_examples(client) -> None:
 
 
 def _serve(home: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "BENTOML_HOME": str(home),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("STANCE_MODEL", None)
-    command = [
-        str(Path(sys.executable).with_name("bentoml")),
-        "serve",
-        "stance.service:StanceService",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    return start_local_server(port, {"BENTOML_HOME": str(home), "STANCE_MODEL": None}, capture=True)
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # the server and its worker processes
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_local_server(process, timeout=20)
 
 
 @pytest.fixture(scope="module")
