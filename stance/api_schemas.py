@@ -2,7 +2,8 @@
 from these, so their descriptions and examples are the service's manual.
 
 Every limit is checked here, while the request is parsed: a violation is a 400 response naming the
-field and the limit, before the request joins an inference batch.
+field and the limit, before the request joins an inference batch. The article endpoints' request models
+and limits are in `stance.article.endpoint`; /info lists them with these.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stance.article.endpoint import MAX_BATCH, MAX_REQUEST_CHARS
 from stance.encoding import AUTHOR, WINDOW_CHARS
 from stance.labels import SENTIMENT_LABELS, STANCE_LABELS
 from stance.schema import Item
@@ -139,6 +141,10 @@ class Limits(BaseModel):
     max_name_chars: int = MAX_NAME_CHARS
     window_chars: int = Field(
         WINDOW_CHARS, description="Longer texts are read in a window of this size around the target."
+    )
+    max_articles_per_request: int = Field(MAX_BATCH, description="Articles per /analyze_batch request.")
+    max_article_chars_per_request: int = Field(
+        MAX_REQUEST_CHARS, description="Characters per /analyze or /analyze_batch request, all articles together."
     )
 
 

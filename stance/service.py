@@ -5,17 +5,23 @@
 - POST /classify: a list of items -> one result per item, in order. Concurrent requests are merged by
   BentoML's adaptive batching into one `StanceClassifier.predict` call (which sorts by length and runs
   micro-batches).
+- POST /analyze: one article -> its actors, speakers, directed stances and stance network
+  (`ArticleAnalysis`, docs/analysis.md); POST /analyze_batch: several articles in one call. Both run on the
+  same `StanceClassifier`; spaCy and the actor gazetteer load on the first call, so a service that only
+  classifies starts as fast and uses as little memory as before.
 - GET /info (also POST, documented on the OpenAPI page): model tag, backend, label sets, limits.
 - BentoML's own /healthz, /readyz, /livez, /metrics; its OpenAPI page at / (and /docs, a redirect).
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
-tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32). The model is declared at
-class scope so that `bentoml build` packages it into the Bento.
+tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32), `STANCE_GAZETTEER` another
+actor gazetteer than data/actors/gazetteer.yaml (bentofile.yaml puts that one in the Bento). The model is
+declared at class scope so that `bentoml build` packages it into the Bento.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +34,10 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from stance.api_schemas import EXAMPLE_ITEMS, MAX_ITEMS, ClassifyItem, ItemResult, ServiceInfo, check_item_count
+from stance.article.analyze import ArticleAnalyzer
+from stance.article.endpoint import ArticleRequest, Articles, run_analysis
+from stance.article.gazetteer import DEFAULT_PATH, ActorGazetteer
+from stance.article.schema import ArticleAnalysis
 from stance.classifier import StanceClassifier
 from stance.encoding import AUTHOR
 from stance.errors import ModelNotFoundError
@@ -35,6 +45,7 @@ from stance.store import MODEL_NAME, registered
 
 MODEL_TAG = os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest")
 BACKEND = os.environ.get("STANCE_BACKEND", "auto")
+GAZETTEER = Path(os.environ.get("STANCE_GAZETTEER") or DEFAULT_PATH)
 SERVICE_HINT = (
     "Fix: train and register the default model with `stance train` (the README's main command does it when "
     "the store is empty), or import one with `bentoml models import FILE`; to serve another registered model, "
@@ -60,9 +71,10 @@ async def _info_endpoint(request: Request) -> JSONResponse:
 
 
 class JSONBodies:
-    """ASGI middleware: POST bodies are JSON. curl's default form type is read as JSON (a forgotten
+    """ASGI middleware: POST bodies are JSON in UTF-8. curl's default form type is read as JSON (a forgotten
     `-H 'Content-Type: application/json'`); multipart gets 415 instead of reaching a parser that would
-    answer a malformed body with a 500."""
+    answer a malformed body with a 500; a body that is not UTF-8 gets a 400 that says where and how to fix
+    it, instead of pydantic's "Invalid JSON: invalid unicode code point"."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -81,7 +93,56 @@ class JSONBodies:
                 return
             if media_type == b"application/x-www-form-urlencoded":
                 scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+            if media_type != b"application/vnd.bentoml+pickle":  # BentoML refuses that one itself
+                body = await _read_body(receive)
+                if body is None:  # the client went away
+                    return
+                problem = _utf8_problem(body)
+                if problem:
+                    await JSONResponse({"error": problem}, status_code=400)(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
         await self.app(scope, receive, send)
+
+
+async def _read_body(receive) -> bytes | None:
+    """The whole request body (BentoML reads it whole anyway), or None when the client disconnected."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def _replay(body: bytes, receive):
+    """An ASGI `receive` that yields `body` once, then defers to `receive` (for the disconnect)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _utf8_problem(body: bytes) -> str | None:
+    """Why `body` is not UTF-8 (JSON must be, RFC 8259), or None when it is."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return (
+            f"The request body is not valid UTF-8: byte 0x{body[err.start]:02x} at offset {err.start}. Expected "
+            f"JSON encoded as UTF-8. Fix: convert the text to UTF-8 before putting it in the JSON (e.g. "
+            f"`iconv -f cp1252 -t utf-8 article.txt`, or read the file with its encoding), or send non-ASCII "
+            f"characters as \\uXXXX escapes."
+        )
+    return None
 
 
 class ServiceModelNotFound(ModelNotFoundError, NotFound):
@@ -141,6 +202,8 @@ class StanceService:
         )
         # Warm-up, so that the first request does not pay for lazy initialisation.
         self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])
+        self._analyzer: ArticleAnalyzer | None = None
+        self._analyzer_lock = threading.Lock()
 
     @bentoml.api(batchable=True, max_batch_size=MAX_BATCH_SIZE, max_latency_ms=MAX_LATENCY_MS)
     def classify(self, items: Items) -> list[ItemResult]:
@@ -162,6 +225,33 @@ class StanceService:
             )
             for item, p in zip(items, predictions)
         ]
+
+    @bentoml.api(route="/analyze", input_spec=ArticleRequest)
+    def analyze(self, **request) -> ArticleAnalysis:
+        """Actors, speakers, directed stances and the stance network of one news article.
+
+        Every (statement, actor mentioned in it) pair is classified, with the statement's speaker as the
+        holder (or the author); `pairs` and `targets` roll the stances up per (holder, target) and per
+        target. Add actors the gazetteer lacks in `actors`. Bad input gets a 400 naming the field, e.g. an
+        empty text or one over the character limit (GET /info lists the limits).
+        """
+        return run_analysis(self._article_analyzer(), [ArticleRequest(**request)])[0]
+
+    @bentoml.api(route="/analyze_batch")
+    def analyze_batch(self, articles: Articles) -> list[ArticleAnalysis]:
+        """Several articles in one call (one spaCy pass, one classifier call); one result per article, in order."""
+        return run_analysis(self._article_analyzer(), articles)
+
+    def _article_analyzer(self) -> ArticleAnalyzer:
+        """The article analyzer over `self.classifier`, built on the first /analyze call: spaCy and the
+        gazetteer take about a second and 85 MB that a service used only for /classify never needs."""
+        # BentoML runs sync APIs on one thread (`threads` defaults to 1), so /classify batches and analyses
+        # never use the classifier (and its tokenizer) at once; the lock guards the load for any caller.
+        if self._analyzer is None:
+            with self._analyzer_lock:
+                if self._analyzer is None:
+                    self._analyzer = ArticleAnalyzer(self.classifier, ActorGazetteer.from_file(GAZETTEER))
+        return self._analyzer
 
     @bentoml.api(route="/info")
     def info(self) -> ServiceInfo:

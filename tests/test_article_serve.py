@@ -1,47 +1,66 @@
-"""POST /analyze through a real `bentoml serve` on 127.0.0.1 (the endpoint methods of docs/analysis.md).
-
-The service under test is written to a temporary folder: it holds exactly the methods the service
-owner pastes into stance/service.py, on a tiny model, so this test does not depend on that file.
+"""POST /analyze and /analyze_batch of the real service, `stance.service:StanceService`: the class called
+directly (lazy, once-only loading of spaCy and the gazetteer) and one `bentoml serve` on a free
+127.0.0.1 port (`stance.local_server`, as tests/test_service.py). The tiny untrained model of
+tests/test_article_fixtures.py is registered in a temporary store, so stance labels are arbitrary and
+the tests check structure, statuses and messages; the gazetteer is the shipped data/actors/gazetteer.yaml.
 """
 
 from __future__ import annotations
 
-import os
+import re
 import socket
-import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
-from tests.test_article_fixtures import GAZETTEER, tiny_model  # noqa: F401  (fixture)
+from stance.local_server import start_local_server, stop_local_server
+from tests.test_article_fixtures import tiny_model  # noqa: F401  (fixture)
 
-SERVICE = '''
-import os
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = "Sergei Lavrov said the sanctions on Iran were illegal. The Kremlin praised Tehran."
+FRENCH = (
+    "Le ministre iranien a déclaré dimanche que Washington regretterait cette décision et que "
+    "la Russie soutenait Téhéran dans les négociations avec les États-Unis, selon un communiqué."
+)
 
-import bentoml
-
-from stance.article import AnalyzeRequest, ArticleAnalysis, ArticleAnalyzer
-from stance.article.endpoint import run_analysis
-from stance.article.gazetteer import ActorGazetteer
-from stance.classifier import StanceClassifier
-
-
-@bentoml.service(workers=1)
-class ArticleService:
-    def __init__(self) -> None:
-        self.classifier = StanceClassifier.from_path(os.environ["STANCE_TEST_MODEL"])
-        self.analyzer = ArticleAnalyzer(self.classifier, ActorGazetteer.from_file(os.environ["STANCE_TEST_GAZETTEER"]))
-
-    @bentoml.api(route="/analyze", input_spec=AnalyzeRequest)
-    def analyze(self, **request) -> ArticleAnalysis:
-        return run_analysis(self.analyzer, [AnalyzeRequest(**request)])[0]
-
-    @bentoml.api(route="/analyze_batch")
-    def analyze_batch(self, articles: list[AnalyzeRequest]) -> list[ArticleAnalysis]:
-        return run_analysis(self.analyzer, articles)
-'''
+# name -> (route, JSON body, status, where the message says it, what the message says)
+BAD_INPUTS = {
+    "empty text": ("/analyze", {"text": ""}, 400, ["text"], r"text is empty: expected the article.*Fix:"),
+    "200,000 characters": (
+        "/analyze",
+        {"text": "Russia praised Iran. " * 9524},
+        400,
+        ["text"],
+        r"text has 200,004 characters: the limit is 100,000 per request\. Fix: split",
+    ),
+    "unknown field": ("/analyze", {"text": "Iran.", "colour": "red"}, 400, ["colour"], r"Extra inputs"),
+    "text not a string": ("/analyze", {"text": 5}, 400, ["text"], r"valid string"),
+    "too many articles": (
+        "/analyze_batch",
+        {"articles": [{"text": "Iran."}] * 65},
+        400,
+        ["articles"],
+        r"articles has 65 entries: expected 1 to 64 per request\. Fix:",
+    ),
+    "no articles": ("/analyze_batch", {"articles": []}, 400, ["articles"], r"0 entries: expected 1 to 64"),
+    "too many characters in all": (
+        "/analyze_batch",
+        {"articles": [{"text": "x" * 60_000}, {"text": "y" * 60_000}]},
+        400,
+        ["articles"],
+        r"articles has 120,000 characters: the limit is 100,000 per request",
+    ),
+    "empty text in a batch": (
+        "/analyze_batch",
+        {"articles": [{"text": "Iran."}, {"text": ""}]},
+        400,
+        ["articles", 1, "text"],
+        r"text is empty",
+    ),
+}
 
 
 def _free_port() -> int:
@@ -51,76 +70,217 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tiny_model, tmp_path_factory):  # noqa: F811
-    import httpx
-    import yaml
+def store(tiny_model, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
+    """A model store (BENTOML_HOME) holding the tiny model as `stance:<version>` (torch backend: no ONNX export)."""
+    from bentoml._internal.configuration.containers import BentoMLContainer
+    from bentoml._internal.models import ModelStore
 
-    folder = tmp_path_factory.mktemp("service")
-    (folder / "service.py").write_text(SERVICE)
-    (folder / "gazetteer.yaml").write_text(yaml.safe_dump({"actors": [e.model_dump() for e in GAZETTEER]}))
+    from training.register import register
+
+    home = tmp_path_factory.mktemp("analyze-service") / "bentoml"
+    (home / "models").mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BENTOML_HOME", str(home))
+        BentoMLContainer.bentoml_home.set(str(home))
+        BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
+        register(tiny_model, "stance", {"name": "tiny"}, {}, "abc", onnx=False)
+        yield home
+        BentoMLContainer.model_store.reset()
+        BentoMLContainer.bentoml_home.reset()
+
+
+@pytest.fixture(scope="module")
+def server(store) -> Iterator[str]:
+    import httpx
+
     port = _free_port()
-    env = {**os.environ, "STANCE_TEST_MODEL": str(tiny_model), "STANCE_TEST_GAZETTEER": str(folder / "gazetteer.yaml"),
-           "BENTOML_HOME": str(folder / "bentoml"), "BENTOML_DO_NOT_TRACK": "true",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    bentoml = Path(sys.executable).with_name("bentoml")
-    process = subprocess.Popen([str(bentoml), "serve", "service:ArticleService", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_local_server(port, {"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None},
+                                 capture=True)
+    output: list[bytes] = []
+
+    def drain() -> None:  # a full pipe would block the server's logging, and so the server
+        for line in process.stdout:
+            output.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
     try:
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 90
+        while True:
             try:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            if process.poll() is not None:
-                pytest.fail(f"bentoml serve exited with code {process.returncode}")
-            time.sleep(0.5)
-        else:
-            pytest.fail("bentoml serve was not ready within 90 s")
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"bentoml serve did not become ready:\n{b''.join(output).decode()[-3000:]}")
+            time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_local_server(process, timeout=20)
 
 
-@pytest.mark.slow
-def test_analyze_over_http(server) -> None:
+def _error(response) -> tuple[list, str]:
+    """(loc, message) of a 400: a validation error while parsing, or an error from the analysis."""
+    body = response.json()
+    if isinstance(body, dict) and "detail" in body:
+        (problem,) = body["detail"]
+        return problem["loc"], problem["msg"]
+    (error,) = body  # BentoML's InvalidArgument body is [{"error": ...}]
+    return [], error["error"]
+
+
+# -- the Bento ------------------------------------------------------------------------------------------
+
+
+def test_the_bento_carries_what_analysis_loads() -> None:
+    """The Bento's src/ is its working directory and holds what bentofile.yaml includes: the gazetteer the
+    code reads (relative to the package) must be included, and spaCy and its pipeline installed."""
+    import yaml
+
+    from stance.article.gazetteer import DEFAULT_PATH
+    from stance.article.parsing import SPACY_PACKAGE
+
+    bentofile = yaml.safe_load((ROOT / "bentofile.yaml").read_text())
+    assert DEFAULT_PATH.relative_to(ROOT).as_posix() in bentofile["include"]
+    packages = " ".join(bentofile["python"]["packages"])
+    for package in ("spacy==", SPACY_PACKAGE.replace("_", "-"), "pyyaml"):
+        assert package in packages, f"{package} is needed by /analyze but not installed by bentofile.yaml"
+
+
+# -- the class called directly ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def service(store, monkeypatch):
+    """A StanceService on this module's store. The class-scope model reference resolves once per process
+    (BentoML pins its tag to the version found and keeps the model): give the class a fresh reference for
+    this test, so that it and tests/test_service.py each get the model of their own store."""
+    import stance.service
+
+    fresh = stance.service.StoreModel(stance.service.MODEL_TAG)
+    monkeypatch.setattr(stance.service.StanceService.inner, "model_ref", fresh)
+    return stance.service.StanceService()
+
+
+def test_spacy_and_the_gazetteer_load_on_first_use_and_once(service, monkeypatch) -> None:
+    import stance.service
+
+    assert service._analyzer is None  # /classify alone never loads spaCy
+    built = []
+    real = stance.service.ArticleAnalyzer
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        time.sleep(0.2)  # let the other threads reach the lock
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stance.service, "ArticleAnalyzer", counting)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(service.analyze(text=TEXT))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1 and len(results) == 3
+    assert results[0].statements[0].speaker == "person:sergei-lavrov"
+    assert service.info().limits.max_articles_per_request == 64
+
+
+# -- one real `bentoml serve` ---------------------------------------------------------------------------
+
+
+def test_one_article_and_a_batch_over_http(server) -> None:
     import httpx
 
     from stance.article import ArticleAnalysis
 
-    text = "Sergei Lavrov said the sanctions on Iran were illegal. The Kremlin praised Tehran."
-    response = httpx.post(f"{server}/analyze", json={"text": text, "id": "x"}, timeout=60)
+    response = httpx.post(f"{server}/analyze", json={"text": TEXT, "id": "x"}, timeout=60)
     assert response.status_code == 200, response.text
     result = ArticleAnalysis.model_validate(response.json())
-    assert result.id == "x" and result.statements[0].speaker == "person:sergei-lavrov"
+    assert result.id == "x" and {"person:sergei-lavrov", "russia", "iran"} <= {a.id for a in result.actors}
+    assert [s.speaker for s in result.statements] == ["person:sergei-lavrov", "russia"]
+    assert {(s.holder, s.target) for s in result.stances} == {("person:sergei-lavrov", "iran"), ("russia", "iran")}
     assert {(p.holder, p.target) for p in result.pairs} == {("person:sergei-lavrov", "iran"), ("russia", "iran")}
 
-    batch = httpx.post(f"{server}/analyze_batch", json={"articles": [{"text": text}, {"text": "Iran."}]}, timeout=60)
-    assert batch.status_code == 200 and len(batch.json()) == 2
+    batch = httpx.post(f"{server}/analyze_batch", json={"articles": [{"text": TEXT, "id": "a"}, {"text": "Iran."}]},
+                       timeout=60)
+    assert batch.status_code == 200, batch.text
+    first, second = (ArticleAnalysis.model_validate(r) for r in batch.json())
+    assert first.id == "a" and first.stances == result.stances  # one inference path: same verdicts
+    assert second.id is None and [a.id for a in second.actors] == ["iran"]
+
+    # /classify still answers on the same classifier after the analyzer was loaded
+    item = {"text": "Iran praised China.", "target_span": [13, 18], "holder_span": [0, 4]}
+    assert httpx.post(f"{server}/classify", json={"items": [item]}, timeout=30).status_code == 200
+
+
+def test_odd_but_valid_articles_are_results(server) -> None:
+    import httpx
+
+    def analyze(text: str) -> dict:
+        response = httpx.post(f"{server}/analyze", json={"text": text}, timeout=60)
+        assert response.status_code == 200, (text[:40], response.text[:300])
+        return response.json()
+
+    no_actors = analyze("The weather was fine and the trains ran on time.")
+    assert no_actors["pairs"] == [] and no_actors["stances"] == []
+    assert no_actors["warnings"] == ["No actors found: no stances to report."]
+    assert analyze('"""""" “” ‘’ " "')["stances"] == []
+    assert "The text is empty: nothing to analyse." in analyze("  \n ")["warnings"]
+    assert any("does not look like English" in w for w in analyze(FRENCH)["warnings"])
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_a_400_that_says_why(server, name) -> None:
+    import httpx
+
+    route, body, status, loc, message = BAD_INPUTS[name]
+    response = httpx.post(f"{server}{route}", json=body, timeout=60)
+    assert response.status_code == status, response.text[:300]
+    found_loc, found_message = _error(response)
+    assert found_loc == loc and re.search(message, found_message), (found_loc, found_message)
+
+
+def test_errors_only_the_analysis_finds_are_400s(server) -> None:
+    import httpx
+
+    response = httpx.post(f"{server}/analyze", json={"text": "Iran.", "actors_only": True}, timeout=60)
+    assert response.status_code == 400
+    assert "actors_only is set but no actors were given" in _error(response)[1]
+
+
+def test_malformed_bodies_are_4xx_never_5xx(server) -> None:
+    import httpx
+
+    headers = {"content-type": "application/json"}
+    latin1 = httpx.post(f"{server}/analyze", content='{"text": "Iran é said"}'.encode("latin-1"), headers=headers)
+    assert latin1.status_code == 400
+    message = latin1.json()["error"]
+    assert re.search(r"not valid UTF-8: byte 0xe9 at offset 15\..*Fix: convert the text to UTF-8", message), message
+    surrogate = httpx.post(f"{server}/analyze", content=b'{"text": "Iran \\ud800 said"}', headers=headers)
+    assert surrogate.status_code == 400, surrogate.text[:300]
+    for raw in (b"", b"{not json", b"null", b"[]", b'{"articles": null}', b'{"articles": [null]}'):
+        for route in ("/analyze", "/analyze_batch"):
+            status = httpx.post(f"{server}{route}", content=raw, headers=headers).status_code
+            assert 400 <= status < 500, (route, raw, status)
+    counts = [line for line in httpx.get(f"{server}/metrics").text.splitlines()
+              if line.startswith("bentoml_service_request_total")]
+    assert not [line for line in counts if 'http_response_code="5' in line and float(line.rsplit(" ", 1)[1]) > 0]
+
+
+def test_info_lists_the_analyze_limits(server) -> None:
+    import httpx
+
+    limits = httpx.get(f"{server}/info").json()["limits"]
+    assert (limits["max_articles_per_request"], limits["max_article_chars_per_request"]) == (64, 100_000)
 
 
 @pytest.mark.slow
-def test_hostile_inputs_over_http_are_results_or_4xx(server) -> None:
+def test_an_article_at_the_character_limit(server) -> None:
     import httpx
 
-    cases = {
-        "empty": ({"text": ""}, 400),
-        "quotes only": ({"text": '"""" “” "'}, 200),
-        "other language": ({"text": "Le ministre a déclaré que la Russie soutenait Téhéran."}, 200),
-        "no actors": ({"text": "The trains ran on time."}, 200),
-        "unknown field": ({"text": "Iran.", "colour": "red"}, 400),
-        "actors_only without actors": ({"text": "Iran.", "actors_only": True}, 400),
-        "long": ({"text": "Russia praised Iran. " * 9600}, 200),  # ~200,000 characters
-    }
-    for name, (body, status) in cases.items():
-        response = httpx.post(f"{server}/analyze", json=body, timeout=300)
-        assert response.status_code == status, (name, response.status_code, response.text[:300])
-    raw = httpx.post(f"{server}/analyze", content=b'{"text": "Iran \xff\xfe said"}',
-                     headers={"content-type": "application/json"}, timeout=60)
-    assert 400 <= raw.status_code < 500, raw.text[:300]
-    surrogate = httpx.post(f"{server}/analyze", content=b'{"text": "Iran \\ud800 said"}',
-                           headers={"content-type": "application/json"}, timeout=60)
-    assert surrogate.status_code in (200, 400), surrogate.text[:300]
+    text = (TEXT + "\n\n") * (100_000 // (len(TEXT) + 2))
+    response = httpx.post(f"{server}/analyze", json={"text": text}, timeout=120)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["length"] == len(text) and len(response.json()["statements"]) > 2000
