@@ -7,4 +7,4 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # The pinned CPU wheel first: a loose torch requirement would pull a multi-GB CUDA build.
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e ".[train,report,dev]"
+.venv/bin/python -m pip install -q -e ".[train,report,spark,dev]"

@@ -120,11 +120,13 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."
 def _register_feature_commands() -> None:
     # Feature packages own their command functions; the CLI only names them.
     from stance.article.commands import analyze_cmd, evalset_cmd
+    from stance.batch.commands import score_cmd
     from stance.report.commands import report_cmd
 
     app.command("analyze")(analyze_cmd)
     app.command("evalset")(evalset_cmd)
     app.command("report")(report_cmd)
+    app.command("score")(score_cmd)
 
 
 _register_feature_commands()

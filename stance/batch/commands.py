@@ -1,0 +1,75 @@
+"""`stance score`: the thin command over `score_file` (local) and `score_spark` (Spark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from stance.batch.rows import Columns
+from stance.errors import InputError, StanceError
+
+
+def _fail(err: StanceError) -> None:
+    typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def score_cmd(
+    input: Path = typer.Argument(..., help="JSON Lines, CSV or Parquet file (Spark: Parquet file or folder)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output file (.jsonl, .csv or .parquet); rejects and "
+                                "summary go next to it as <name>.rejects.jsonl and <name>.summary.json."),
+    mode: str = typer.Option("pairs", help="pairs: rows of text + target [+ holder]; articles: rows of article text."),
+    model: str = typer.Option("stance:latest", help="Model tag or directory."),
+    format: Optional[str] = typer.Option(None, "--format", help="Input format [default: from the extension]."),
+    output_format: Optional[str] = typer.Option(None, help="Output format [default: from the extension]."),
+    text_column: str = typer.Option("text", help="Column holding the statement (pairs) or article (articles)."),
+    target_column: str = typer.Option("target", help="Column holding the target's name (pairs)."),
+    holder_column: str = typer.Option("holder", help="Column holding the holder's name, if any (pairs)."),
+    span_columns: str = typer.Option("target_start,target_end", help="Columns of the target's character offsets, "
+                                     "if any (pairs)."),
+    id_column: str = typer.Option("id", help="Column holding your row id, copied to the output."),
+    keep: Optional[List[str]] = typer.Option(None, help="Input column copied to every output row (repeatable)."),
+    absent_targets: bool = typer.Option(False, help="Score targets named but not found in the text (e.g. tweets "
+                                        "about a candidate) instead of rejecting the row."),
+    chunk_rows: Optional[int] = typer.Option(None, min=1, help="Rows per chunk (one commit each) "
+                                             "[default: 2048 pairs, 32 articles]."),
+    resume: bool = typer.Option(False, help="Continue an interrupted run from its last committed chunk."),
+    overwrite: bool = typer.Option(False, help="Replace an existing output or an unfinished run."),
+    engine: str = typer.Option("local", help="local, or spark (PySpark; Parquet in and out)."),
+    master: str = typer.Option("local[*]", help="Spark master URL (with --engine spark)."),
+    gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file (articles) [default: ours]."),
+    progress: bool = typer.Option(True, help="Show a progress bar on standard error."),
+) -> None:
+    """Score a file of statements or articles; malformed rows go to a rejects file, nothing is lost."""
+    try:
+        columns = _columns(text_column, target_column, holder_column, span_columns, id_column, keep or [])
+        if engine == "spark":
+            from stance.batch.spark import score_spark
+
+            summary = score_spark(input, output, model, mode, columns, master=master, absent_targets=absent_targets,
+                                  overwrite=overwrite, gazetteer=gazetteer)  # type: ignore[arg-type]
+        elif engine == "local":
+            from stance.batch.score import score_file
+
+            summary = score_file(input, output, model, mode, columns, format, output_format,  # type: ignore[arg-type]
+                                 chunk_rows, resume, overwrite, absent_targets, progress, gazetteer=gazetteer)
+        else:
+            raise InputError(f"Unknown engine {engine!r}: expected local or spark.")
+    except StanceError as err:
+        _fail(err)
+    typer.echo(
+        f"rows read {summary.rows_read:,} = scored {summary.rows_scored:,} + rejected {summary.rows_rejected:,}; "
+        f"{summary.output_rows:,} output rows in {summary.seconds:.1f} s ({summary.rows_per_second:,.1f} rows/s)\n"
+        f"output:  {summary.output}\nrejects: {summary.rejects}",
+        err=True,
+    )
+
+
+def _columns(text: str, target: str, holder: str, spans: str, id: str, keep: list[str]) -> Columns:
+    names = [name.strip() for name in spans.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InputError(f"--span-columns {spans!r}: expected two column names, e.g. target_start,target_end.")
+    return Columns(text=text, target=target, holder=holder, target_start=names[0], target_end=names[1], id=id,
+                   keep=tuple(keep))

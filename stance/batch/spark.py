@@ -1,0 +1,147 @@
+"""`stance score --engine spark`: the same scoring as `score_file`, as a PySpark job.
+
+The model directory is shipped to the executors with `SparkContext.addFile`, and each Python worker
+loads it once (a module-level cache; Spark reuses Python workers across tasks). Rows are scored by
+`mapInPandas` with the local engine's `ChunkScorer`, so both engines accept, reject and write the same
+rows. Input and output are Parquet. (`bentoml.batch.run_in_spark` targets the pre-1.2 Runner API and
+does not work with BentoML 1.4 services, so we do not use it.)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from stance.batch.checkpoint import sibling
+from stance.batch.formats import Record
+from stance.batch.rows import Columns, Mode, output_schema
+from stance.batch.score import ChunkScorer, ScoreSummary, check_columns, load_scorer
+from stance.errors import InputError
+
+ROW = "__stance_row"
+_SCORERS: dict[tuple, ChunkScorer] = {}
+
+
+def _session(master: str, batch_rows: int):
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("--engine spark needs PySpark. Fix: pip install 'stance[spark]'.") from None
+    # Workers run this interpreter, so they import the same stance, torch and onnxruntime.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return (
+        SparkSession.builder.master(master).appName("stance-score")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def _numbered(frame):
+    """`frame` with ROW = 1-based row number in read order, computed in the JVM (no Python round trip)."""
+    from pyspark.sql import functions as F
+
+    mid = F.monotonically_increasing_id()
+    frame = frame.withColumn(ROW, mid)
+    part, index = F.shiftright(F.col(ROW), 33), F.col(ROW).bitwiseAND((1 << 33) - 1)
+    counts = sorted((r["part"], r["count"]) for r in frame.groupBy(part.alias("part")).count().collect())
+    offsets, total = [], 0
+    for number, count in counts:
+        offsets += [F.lit(number), F.lit(total)]
+        total += count
+    if not offsets:
+        return frame, 0
+    return frame.withColumn(ROW, F.create_map(*offsets)[part] + index + 1), total
+
+
+def _worker_scorer(key: tuple) -> ChunkScorer:
+    """This Python worker's scorer, loaded on first use from the shipped model folder."""
+    if key not in _SCORERS:
+        from pyspark import SparkFiles
+
+        name, mode, columns, absent_targets, gazetteer, threads = key
+        model = Path(SparkFiles.get(name))
+        _SCORERS[key] = load_scorer(model, mode, columns, absent_targets, gazetteer, threads=threads)
+    return _SCORERS[key]
+
+
+def _score_batches(key: tuple, names: list[str], batches: Iterator[Any]) -> Iterator[Any]:
+    import pandas as pd
+
+    scorer = _worker_scorer(key)
+    schema = output_schema(scorer.mode, scorer.label_sets, scorer.columns)
+    for frame in batches:
+        records = [Record(int(fields.pop(ROW)), fields) for fields in frame.to_dict("records")]
+        result = scorer(records)
+        rows = result.rows + result.rejects
+        out = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+        for field in schema:  # nullable integers: reject rows have no offsets
+            if str(field.type) == "int64":
+                out[field.name] = out[field.name].astype("Int64")
+        yield out
+
+
+def _spark_schema(arrow_schema):
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    types = {"int64": LongType(), "double": DoubleType(), "string": StringType()}
+    fields = [StructField(f.name, types[str(f.type)], True) for f in arrow_schema]
+    return StructType(fields + [StructField("reason", StringType(), True)])
+
+
+def score_spark(input: Path, output: Path, model: str | Path = "stance:latest", mode: Mode = "pairs",
+                columns: Columns = Columns(), master: str = "local[*]", absent_targets: bool = False,
+                overwrite: bool = False, gazetteer: Optional[Path] = None, batch_rows: int = 2048,
+                spark=None) -> ScoreSummary:
+    """Score the Parquet file or folder `input` into the Parquet folder `output` on Spark (`master`).
+
+    Rejects go to `<output name>.rejects/` (JSON Lines parts). Returns the run's summary.
+    """
+    from pyspark.sql import functions as F
+
+    from stance.store import resolve_model_path
+
+    check_columns(columns)
+    if not input.exists():
+        raise InputError(f"Input {input} not found. Fix: check the path (a Parquet file or folder).")
+    rejects = sibling(output, "rejects")
+    for path in (output, rejects):
+        if path.exists() and not overwrite:
+            raise InputError(f"{path} exists. Fix: choose another output path, or pass --overwrite.")
+    model_dir = resolve_model_path(model)
+    label_sets = load_scorer_labels(model_dir)
+    arrow_schema = output_schema(mode, label_sets, columns)
+    session = spark or _session(master, batch_rows)
+    started = time.perf_counter()
+    session.sparkContext.addFile(str(model_dir), recursive=True)
+    threads = int(session.conf.get("spark.task.cpus", "1"))
+    key = (model_dir.name, mode, columns, absent_targets, gazetteer, threads)
+    frame, rows_read = _numbered(session.read.parquet(str(input)))
+    names = [f.name for f in arrow_schema] + ["reason"]
+    scored = frame.mapInPandas(lambda batches: _score_batches(key, names, batches), _spark_schema(arrow_schema))
+    scored = scored.persist()
+    mode_ = "overwrite" if overwrite else "errorifexists"
+    scored.filter(F.col("reason").isNull()).drop("reason").write.mode(mode_).parquet(str(output))
+    reject_columns = ["row", "id", *columns.keep, "reason"]
+    scored.filter(F.col("reason").isNotNull()).select(*reject_columns).write.mode(mode_).json(str(rejects))
+    rejected = scored.filter(F.col("reason").isNotNull()).count()
+    output_rows = scored.filter(F.col("reason").isNull()).count()
+    scored.unpersist()
+    seconds = time.perf_counter() - started
+    summary = ScoreSummary(
+        input=str(input), output=str(output), rejects=str(rejects), mode=mode, engine=f"spark {master}",
+        rows_read=rows_read, rows_scored=rows_read - rejected, rows_rejected=rejected, output_rows=output_rows,
+        seconds=round(seconds, 3), rows_per_second=round(rows_read / max(seconds, 1e-9), 1),
+    )
+    sibling(output, "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
+    return summary
+
+
+def load_scorer_labels(model_dir: Path) -> dict[str, list[str]]:
+    """The label sets of the model in `model_dir` (read from its spec, without loading weights)."""
+    from stance.modeling import load_tokenizer_and_spec
+
+    return load_tokenizer_and_spec(model_dir)[1].label_sets
