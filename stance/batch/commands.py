@@ -17,8 +17,8 @@ def _fail(err: StanceError) -> None:
 
 
 def score_cmd(
-    input: Path = typer.Argument(..., help="JSON Lines, CSV or Parquet file (Spark: Parquet file or folder)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file (.jsonl, .csv or .parquet); rejects and "
+    input: str = typer.Argument(..., help="JSON Lines, CSV or Parquet file (Spark: Parquet file, folder or URI)."),
+    output: str = typer.Option(..., "-o", "--output", help="Output file (.jsonl, .csv or .parquet); rejects and "
                                 "summary go next to it as <name>.rejects.jsonl and <name>.summary.json."),
     mode: str = typer.Option("pairs", help="pairs: rows of text + target [+ holder]; articles: rows of article text."),
     model: str = typer.Option("stance:latest", help="Model tag or directory."),
@@ -48,12 +48,16 @@ def score_cmd(
         if engine == "spark":
             from stance.batch.spark import score_spark
 
-            summary = score_spark(input, output, model, mode, columns, master=master, absent_targets=absent_targets,
-                                  overwrite=overwrite, gazetteer=gazetteer)  # type: ignore[arg-type]
+            if resume:
+                raise InputError("--resume works with the local engine only: Spark re-runs failed tasks itself, "
+                                 "and a failed Spark job is re-run whole (with --overwrite).")
+            summary = score_spark(input, output, model, mode, columns, master=master,  # type: ignore[arg-type]
+                                  absent_targets=absent_targets, overwrite=overwrite, gazetteer=gazetteer,
+                                  batch_rows=chunk_rows or 2048)
         elif engine == "local":
             from stance.batch.score import score_file
 
-            summary = score_file(input, output, model, mode, columns, format, output_format,  # type: ignore[arg-type]
+            summary = score_file(Path(input), Path(output), model, mode, columns, format, output_format,  # type: ignore[arg-type]
                                  chunk_rows, resume, overwrite, absent_targets, progress, gazetteer=gazetteer)
         else:
             raise InputError(f"Unknown engine {engine!r}: expected local or spark.")

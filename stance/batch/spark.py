@@ -92,51 +92,65 @@ def _spark_schema(arrow_schema):
     return StructType(fields + [StructField("reason", StringType(), True)])
 
 
-def score_spark(input: Path, output: Path, model: str | Path = "stance:latest", mode: Mode = "pairs",
+def _is_uri(path: str) -> bool:
+    return "://" in path or path.startswith(("hdfs:", "s3a:", "gs:", "abfss:"))
+
+
+def _sibling(output: str, suffix: str) -> str:
+    return str(sibling(Path(output), suffix)) if not _is_uri(output) else output.rsplit(".", 1)[0] + "." + suffix
+
+
+def _check_paths(input: str, output: str, rejects: str, overwrite: bool) -> None:
+    """Local paths are checked before Spark starts; URIs (hdfs://, s3a:// ...) are left to Spark."""
+    if not _is_uri(input) and not Path(input).exists():
+        raise InputError(f"Input {input} not found. Fix: check the path (a Parquet file or folder).")
+    for path in (output, rejects):
+        if not _is_uri(path) and Path(path).exists() and not overwrite:
+            raise InputError(f"{path} exists. Fix: choose another output path, or pass --overwrite.")
+
+
+def score_spark(input: str | Path, output: str | Path, model: str | Path = "stance:latest", mode: Mode = "pairs",
                 columns: Columns = Columns(), master: str = "local[*]", absent_targets: bool = False,
                 overwrite: bool = False, gazetteer: Optional[Path] = None, batch_rows: int = 2048,
                 spark=None) -> ScoreSummary:
     """Score the Parquet file or folder `input` into the Parquet folder `output` on Spark (`master`).
 
-    Rejects go to `<output name>.rejects/` (JSON Lines parts). Returns the run's summary.
+    Paths may be local or URIs Spark can read (hdfs://, s3a:// ...). Rejects go to `<output name>.rejects/`
+    (JSON Lines parts); the summary to `<output name>.summary.json` when the output is local.
     """
     from pyspark.sql import functions as F
 
     from stance.store import resolve_model_path
 
     check_columns(columns)
-    if not input.exists():
-        raise InputError(f"Input {input} not found. Fix: check the path (a Parquet file or folder).")
-    rejects = sibling(output, "rejects")
-    for path in (output, rejects):
-        if path.exists() and not overwrite:
-            raise InputError(f"{path} exists. Fix: choose another output path, or pass --overwrite.")
+    input, output = str(input), str(output)
+    rejects = _sibling(output, "rejects")
+    _check_paths(input, output, rejects, overwrite)
     model_dir = resolve_model_path(model)
-    label_sets = load_scorer_labels(model_dir)
-    arrow_schema = output_schema(mode, label_sets, columns)
+    arrow_schema = output_schema(mode, load_scorer_labels(model_dir), columns)
     session = spark or _session(master, batch_rows)
     started = time.perf_counter()
     session.sparkContext.addFile(str(model_dir), recursive=True)
     threads = int(session.conf.get("spark.task.cpus", "1"))
     key = (model_dir.name, mode, columns, absent_targets, gazetteer, threads)
-    frame, rows_read = _numbered(session.read.parquet(str(input)))
+    frame, rows_read = _numbered(session.read.parquet(input))
     names = [f.name for f in arrow_schema] + ["reason"]
     scored = frame.mapInPandas(lambda batches: _score_batches(key, names, batches), _spark_schema(arrow_schema))
     scored = scored.persist()
-    mode_ = "overwrite" if overwrite else "errorifexists"
-    scored.filter(F.col("reason").isNull()).drop("reason").write.mode(mode_).parquet(str(output))
-    reject_columns = ["row", "id", *columns.keep, "reason"]
-    scored.filter(F.col("reason").isNotNull()).select(*reject_columns).write.mode(mode_).json(str(rejects))
-    rejected = scored.filter(F.col("reason").isNotNull()).count()
-    output_rows = scored.filter(F.col("reason").isNull()).count()
+    write_mode = "overwrite" if overwrite else "errorifexists"
+    is_reject = F.col("reason").isNotNull()
+    scored.filter(~is_reject).drop("reason").write.mode(write_mode).parquet(output)
+    scored.filter(is_reject).select("row", "id", *columns.keep, "reason").write.mode(write_mode).json(rejects)
+    rejected, output_rows = scored.filter(is_reject).count(), scored.filter(~is_reject).count()
     scored.unpersist()
     seconds = time.perf_counter() - started
     summary = ScoreSummary(
-        input=str(input), output=str(output), rejects=str(rejects), mode=mode, engine=f"spark {master}",
+        input=input, output=output, rejects=rejects, mode=mode, engine=f"spark {master}",
         rows_read=rows_read, rows_scored=rows_read - rejected, rows_rejected=rejected, output_rows=output_rows,
         seconds=round(seconds, 3), rows_per_second=round(rows_read / max(seconds, 1e-9), 1),
     )
-    sibling(output, "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
+    if not _is_uri(output):
+        Path(_sibling(output, "summary.json")).write_text(summary.model_dump_json(indent=2) + "\n")
     return summary
 
 
