@@ -134,13 +134,19 @@ def score_spark(input: str | Path, output: str | Path, model: str | Path = "stan
     threads = int(session.conf.get("spark.task.cpus", "1"))
     key = (model_dir.name, mode, columns, absent_targets, gazetteer, threads)
     frame, rows_read = _numbered(session.read.parquet(input))
+    cores = session.sparkContext.defaultParallelism
+    if frame.rdd.getNumPartitions() < cores:  # a small file is one partition: use every core anyway
+        frame = frame.repartition(cores)
     names = [f.name for f in arrow_schema] + ["reason"]
     scored = frame.mapInPandas(lambda batches: _score_batches(key, names, batches), _spark_schema(arrow_schema))
     scored = scored.persist()
     write_mode = "overwrite" if overwrite else "errorifexists"
     is_reject = F.col("reason").isNotNull()
-    scored.filter(~is_reject).drop("reason").write.mode(write_mode).parquet(output)
-    scored.filter(is_reject).select("row", "id", *columns.keep, "reason").write.mode(write_mode).json(rejects)
+    order = ["row"] if mode == "pairs" else ["row", "statement", "holder", "target"]  # input order in the files
+    scored.filter(~is_reject).drop("reason").orderBy(*order).write.mode(write_mode).parquet(output)
+    scored.filter(is_reject).select("row", "id", *columns.keep, "reason").orderBy("row").write.mode(write_mode).json(
+        rejects
+    )
     rejected, output_rows = scored.filter(is_reject).count(), scored.filter(~is_reject).count()
     scored.unpersist()
     seconds = time.perf_counter() - started
