@@ -54,7 +54,8 @@ def check_destination(output: Path, resume: bool, overwrite: bool) -> bool:
             "--overwrite to discard it and start again."
         )
     if output.exists() and not overwrite:
-        raise InputError(f"{output} exists. Fix: choose another output path, or pass --overwrite.")
+        done = f" The run that wrote it finished: its account is in {sibling(output, 'summary.json')}." if resume else ""
+        raise InputError(f"{output} exists.{done} Fix: choose another output path, or pass --overwrite.")
     return False
 
 
