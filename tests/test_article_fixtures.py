@@ -28,6 +28,16 @@ GAZETTEER = [
 ]
 
 
+def same_stances(a, b, tolerance: float = 2e-6) -> bool:
+    """Equal stance lists up to float noise: a different batch pads differently, and the 6-decimal
+    rounding of a probability can then land on either side of a boundary."""
+    probs = {"stance_probs", "sentiment_probs"}
+    if [s.model_dump(exclude=probs) for s in a] != [s.model_dump(exclude=probs) for s in b]:
+        return False
+    return all(abs(getattr(x, task)[k] - getattr(y, task)[k]) <= tolerance
+               for x, y in zip(a, b) for task in probs for k in getattr(x, task))
+
+
 def gazetteer() -> ActorGazetteer:
     return ActorGazetteer(GAZETTEER)
 

@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 
 from stance.local_server import start_local_server, stop_local_server
-from tests.test_article_fixtures import tiny_model  # noqa: F401  (fixture)
+from tests.test_article_fixtures import same_stances, tiny_model  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "Sergei Lavrov said the sanctions on Iran were illegal. The Kremlin praised Tehran."
@@ -207,7 +207,7 @@ def test_one_article_and_a_batch_over_http(server) -> None:
                        timeout=60)
     assert batch.status_code == 200, batch.text
     first, second = (ArticleAnalysis.model_validate(r) for r in batch.json())
-    assert first.id == "a" and first.stances == result.stances  # one inference path: same verdicts
+    assert first.id == "a" and same_stances(first.stances, result.stances)  # one inference path: same verdicts
     assert second.id is None and [a.id for a in second.actors] == ["iran"]
 
     # /classify still answers on the same classifier after the analyzer was loaded
