@@ -18,10 +18,9 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 
-from stance.local_server import start_local_server, stop_local_server
+from stance.local_server import ServerNotReady, free_port, start_local_server, stop_local_server, wait_until_ready
 import sys
 import threading
 import time
@@ -35,12 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_classifier import OtherLoad, load_items  # noqa: E402  (after the path tweak)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MemoryWatch(threading.Thread):
@@ -74,24 +67,6 @@ def start_server(model: str, port: int, backend: str) -> subprocess.Popen:
 
 def stop_server(process: subprocess.Popen) -> None:
     stop_local_server(process)
-
-
-async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> float:
-    import aiohttp
-
-    start = time.perf_counter()
-    async with aiohttp.ClientSession() as session:
-        while time.perf_counter() - start < timeout:
-            if process.poll() is not None:
-                raise SystemExit(f"bentoml serve exited with code {process.returncode}")
-            try:
-                async with session.get(f"{url}/readyz") as response:
-                    if response.status == 200:
-                        return time.perf_counter() - start
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.25)
-    raise SystemExit(f"bentoml serve not ready after {timeout} s")
 
 
 async def phase(url: str, bodies: list[bytes], clients: int, seconds: float, max_requests: int) -> dict:
@@ -152,7 +127,10 @@ async def run(args: argparse.Namespace) -> dict:
     watch = MemoryWatch(process.pid)
     watch.start()
     try:
-        startup = await wait_ready(url, process)
+        try:
+            startup = wait_until_ready(process, port, timeout=120)
+        except ServerNotReady as err:
+            raise SystemExit(str(err)) from None
         import aiohttp
 
         async with aiohttp.ClientSession() as session:

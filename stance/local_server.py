@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -40,3 +45,46 @@ def stop_local_server(process: subprocess.Popen, timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+class ServerNotReady(RuntimeError):
+    """`bentoml serve` exited or did not answer /readyz in time (the message ends with its output)."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def drain_output(process: subprocess.Popen) -> list[bytes]:
+    """Collect a captured server's output in the background: a full pipe would block its logging."""
+    lines: list[bytes] = []
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def wait_until_ready(process: subprocess.Popen, port: int, timeout: float = 90, log: Optional[list[bytes]] = None) -> float:
+    """Poll http://127.0.0.1:`port`/readyz until it answers 200; return the seconds it took.
+
+    Raises ServerNotReady (with the tail of `log`, from `drain_output`) when the server exits first or
+    `timeout` seconds pass."""
+    started = time.monotonic()
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, OSError):
+            pass
+        if process.poll() is not None or time.monotonic() - started > timeout:
+            tail = b"".join(log or []).decode(errors="replace")[-3000:]
+            state = f"exited with code {process.returncode}" if process.poll() is not None else f"not ready after {timeout} s"
+            raise ServerNotReady(f"bentoml serve {state}:\n{tail}")
+        time.sleep(0.25)

@@ -8,7 +8,6 @@ the tests check structure, statuses and messages; the gazetteer is the shipped d
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from pathlib import Path
@@ -16,7 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from stance.local_server import start_local_server, stop_local_server
+from stance.local_server import (
+    ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
+)
 from tests.test_article_fixtures import same_stances, tiny_model  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,12 +64,6 @@ BAD_INPUTS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def store(tiny_model, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
     """A model store (BENTOML_HOME) holding the tiny model as `stance:<version>` (torch backend: no ONNX export)."""
@@ -91,31 +86,14 @@ def store(tiny_model, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
 
 @pytest.fixture(scope="module")
 def server(store) -> Iterator[str]:
-    import httpx
-
-    port = _free_port()
+    port = free_port()
     process = start_local_server(port, {"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None},
                                  capture=True)
-    output: list[bytes] = []
-
-    def drain() -> None:  # a full pipe would block the server's logging, and so the server
-        for line in process.stdout:
-            output.append(line)
-
-    threading.Thread(target=drain, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"bentoml serve did not become ready:\n{b''.join(output).decode()[-3000:]}")
-            time.sleep(0.3)
-        yield url
+        wait_until_ready(process, port, timeout=90, log=drain_output(process))
+        yield f"http://127.0.0.1:{port}"
+    except ServerNotReady as err:
+        pytest.fail(str(err))
     finally:
         stop_local_server(process, timeout=20)
 

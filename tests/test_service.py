@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from stance.local_server import start_local_server, stop_local_server
+from stance.local_server import (
+    ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
+)
 from stance.modeling import ModelSpec, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,12 +53,6 @@ BAD_INPUTS = {
     "wrong type": ({"items": "Iran praised China"}, 400, ["items"], r"valid (list|array)"),
     "missing items": ({"texts": []}, 400, ["items"], r"Field required"),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -236,24 +230,14 @@ def _stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def server(store) -> Iterator[str]:
-    import httpx
-
     home, _ = store
-    port = _free_port()
+    port = free_port()
     process = _serve(home, port)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"bentoml serve did not become ready:\n{process.stdout.read().decode()[-3000:]}")
-            time.sleep(0.3)
-        yield url
+        wait_until_ready(process, port, timeout=60, log=drain_output(process))
+        yield f"http://127.0.0.1:{port}"
+    except ServerNotReady as err:
+        pytest.fail(str(err))
     finally:
         _stop(process)
 
@@ -293,7 +277,7 @@ def test_real_server_answers_bad_input_with_4xx(server) -> None:
 def test_serve_without_a_model_fails_fast_with_the_fix(tmp_path) -> None:
     home = tmp_path / "empty"
     (home / "models").mkdir(parents=True)
-    process = _serve(home, _free_port())
+    process = _serve(home, free_port())
     try:
         output, _ = process.communicate(timeout=60)
     finally:

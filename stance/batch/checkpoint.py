@@ -9,7 +9,6 @@ is written twice or lost. `finish` joins the parts into the output and the rejec
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path

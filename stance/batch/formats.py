@@ -69,8 +69,6 @@ def _ends_with_newline(path: Path) -> bool:
 
 def read_records(path: Path, format: Format, skip: int = 0, batch_rows: int = 4096) -> Iterator[Record]:
     """Every row of `path` as a `Record`, in order, after the first `skip` rows (which are not parsed)."""
-    if not path.is_file():
-        raise InputError(f"Input file {path} not found. Fix: check the path.")
     if format == "jsonl":
         return _jsonl(path, skip)
     if format == "csv":

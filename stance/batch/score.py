@@ -6,9 +6,8 @@ engines accept, reject and write the same rows.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -116,7 +115,7 @@ def fingerprint(input: Path, format: Format, mode: Mode, columns: Columns, model
     stat = input.stat()
     return {
         "input": str(input.resolve()), "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
-        "format": format, "mode": mode, "columns": json.loads(json.dumps(columns.__dict__)),
+        "format": format, "mode": mode, "columns": {**asdict(columns), "keep": list(columns.keep)},
         "model": str(model_path), **options,
     }
 

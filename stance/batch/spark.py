@@ -127,7 +127,7 @@ def score_spark(input: str | Path, output: str | Path, model: str | Path = "stan
     rejects = _sibling(output, "rejects")
     _check_paths(input, output, rejects, overwrite)
     model_dir = resolve_model_path(model)
-    arrow_schema = output_schema(mode, load_scorer_labels(model_dir), columns)
+    arrow_schema = output_schema(mode, model_label_sets(model_dir), columns)
     session = spark or _session(master, batch_rows)
     started = time.perf_counter()
     session.sparkContext.addFile(str(model_dir), recursive=True)
@@ -160,7 +160,7 @@ def score_spark(input: str | Path, output: str | Path, model: str | Path = "stan
     return summary
 
 
-def load_scorer_labels(model_dir: Path) -> dict[str, list[str]]:
+def model_label_sets(model_dir: Path) -> dict[str, list[str]]:
     """The label sets of the model in `model_dir` (read from its spec, without loading weights)."""
     from stance.modeling import load_tokenizer_and_spec
 
