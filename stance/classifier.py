@@ -17,7 +17,7 @@ import torch
 
 from stance.backends import ONNX_FILES, Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
 from stance.calibration import check_abstain_threshold, decide
-from stance.encoding import encode_batch
+from stance.encoding import Encoded, encode_items
 from stance.modeling import ModelSpec, StanceModel, load_tokenizer_and_spec
 from stance.onnx_export import pad_batch
 from stance.schema import Item
@@ -103,26 +103,28 @@ class StanceClassifier:
     def logits(self, items: Sequence[Item]) -> torch.Tensor:
         """Raw (n, 6) logits in input order."""
         encoded = self._encode(items)
-        lengths = [len(ids) for ids in encoded["input_ids"]]
+        features = encoded.features
+        lengths = [len(ids) for ids in features["input_ids"]]
         # Similar lengths in one micro-batch: little padding, so little wasted compute.
-        order = sorted(range(len(items)), key=lambda i: lengths[i])
+        order = sorted(range(len(lengths)), key=lambda r: lengths[r])
         out = np.empty((len(items), sum(len(v) for v in self.spec.label_sets.values())), dtype=np.float32)
         pad_id = self.tokenizer.pad_token_id or 0
-        # A few items are split so that every worker of the backend gets some.
+        # A few sequences are split so that every worker of the backend gets some.
         size = max(1, min(self.batch_size, -(-len(order) // self.backend.workers)))
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
-        for rows, logits in zip(chunks, self.backend.map([pad_batch(encoded, rows, pad_id) for rows in chunks])):
-            out[rows] = logits
+        for rows, logits in zip(chunks, self.backend.map([pad_batch(features, rows, pad_id) for rows in chunks])):
+            for b, r in enumerate(rows):
+                out[encoded.targets[r]] = read_positions(logits[b], encoded.positions[r])
         return torch.from_numpy(out)
 
-    def _encode(self, items: Sequence[Item]) -> dict[str, list]:
+    def _encode(self, items: Sequence[Item]) -> Encoded:
         try:
-            return encode_batch(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
+            return encode_items(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
         except Exception as err:  # tokenizers raises a bare Exception when a name alone overflows the window
             if "truncat" not in str(err).lower():
                 raise
             shortened = [self._short_names(item) for item in items]
-            return encode_batch(self.tokenizer, shortened, self.spec.scheme, self.spec.max_length)
+            return encode_items(self.tokenizer, shortened, self.spec.scheme, self.spec.max_length)
 
     def _short_names(self, item: Item) -> Item:
         """`item` with target / holder names cut so that both fit in the window beside the text."""
@@ -158,3 +160,10 @@ class StanceClassifier:
         scaled = logits.numpy() / self.spec.temperature.get(task, 1.0)
         exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def read_positions(logits: np.ndarray, positions: list[int]) -> np.ndarray:
+    """One sequence's logits at its targets' positions: (k, 6).
+
+    Graphs exported before encoding version 2 return one (6,) row per sequence (one target each)."""
+    return logits[None] if logits.ndim == 1 else logits[positions]

@@ -1,22 +1,38 @@
 """Input encoding: how (text, target, holder) becomes model input, for training and inference alike.
 
-The default scheme `markers_pair` wraps the target mention in `[TGT] … [/TGT]` and the holder
-mention in `[HLD] … [/HLD]` inside the statement, and adds a second segment
-`[TGT] <target name> [HLD] <holder name | author>`. The marker tokens are added to the tokenizer as
-special tokens, so the model can pool the hidden state at the first `[TGT]` / `[HLD]` (see
-`stance.modeling`): that is the target mention when it is in the text, else the name in the second
-segment. `docs/encoding.md` holds the ablation that chose this scheme.
+Every scheme wraps target mentions in `[TGT] … [/TGT]` and the holder mention in `[HLD] … [/HLD]`
+(special tokens added to the tokenizer), so the model reads each target at its own `[TGT]` token
+and the holder at the first `[HLD]` (see `stance.modeling`).
+
+- `markers_pair` (encoding version 1): one sequence per item; the target is marked in the statement
+  and a second segment `[TGT] <target name> [HLD] <holder name | author>` names both.
+- `multi` (version 2): one sequence per (statement, holder): *every* target asked about in that
+  statement is marked, and the second segment is `[HLD] <holder | author>` followed by
+  `[TGT] <name>` for targets that are not in the text. Each target is classified at its own marker,
+  so one forward pass serves all targets of a statement, and the model sees which other actors
+  are being judged in the same sentence.
+
+`encode_items` is the one entry point for training and inference: it groups items into sequences,
+tokenizes them and returns where each item is read. `docs/encoding.md` holds the ablations.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from stance.schema import Item, Span
 
-ENCODING_VERSION = 1
-Scheme = Literal["brackets", "markers", "markers_pair"]
-SCHEMES: tuple[str, ...] = ("brackets", "markers", "markers_pair")
+ENCODING_VERSION = 2
+Scheme = Literal["brackets", "markers", "markers_pair", "multi"]
+SCHEMES: tuple[str, ...] = ("brackets", "markers", "markers_pair", "multi")
+MULTI = "multi"
+Pooling = Literal["cls", "markers", "target_holder"]
+"""What the heads read (`stance.modeling`): [CLS]; [CLS] ⊕ target marker ⊕ holder marker; the last two."""
+MAX_TARGETS = 8
+"""At most this many targets share one `multi` sequence (bounds its length)."""
+MAX_NAMED = 4
+"""At most this many of them may be names that are not in the text (they lengthen the second segment)."""
 
 TARGET_MARKERS = ("[TGT]", "[/TGT]")
 HOLDER_MARKERS = ("[HLD]", "[/HLD]")
@@ -86,12 +102,109 @@ def encode_pair(item: Item, scheme: Scheme = "markers_pair", max_chars: int = WI
     return marked, f"{TARGET_MARKERS[0]} {_neutralise(item.target_name)} {HOLDER_MARKERS[0]} {holder}"
 
 
-def encode_batch(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int) -> dict[str, list]:
-    """Tokenize `items` (no padding: batches are padded dynamically). Returns the tokenizer's dict."""
-    pairs = [encode_pair(item, scheme) for item in items]
-    firsts = [p[0] for p in pairs]
-    seconds = [p[1] for p in pairs]
+def encode_multi(items: Sequence[Item], max_chars: int = WINDOW_CHARS) -> tuple[str, str, list[int]]:
+    """The `multi` encoding of items sharing one text and holder: (first, second, marker order).
+
+    `order[k]` is the index (into `items`) of the target read at the k-th `[TGT]` token: targets in
+    the text from left to right, then targets given by name only."""
+    first = items[0]
+    if len(items) == 1:
+        text, tspan, hspan = _window(first, max_chars)
+        tspans = [tspan]
+    else:  # `group_items` only groups statements that fit the window, with disjoint target spans
+        text, hspan = first.text, first.holder_span
+        tspans = [item.target_span for item in items]
+    if any(_spans_cross(span, hspan) for span in tspans):
+        hspan = None  # holder and target overlap (e.g. "Iran's"): mark the target only
+    in_text = sorted((j for j, span in enumerate(tspans) if span), key=lambda j: tspans[j][0])  # type: ignore[index]
+    named = [j for j, span in enumerate(tspans) if span is None]
+    spans = [(tspans[j], TARGET_MARKERS) for j in in_text] + ([(hspan, HOLDER_MARKERS)] if hspan else [])
+    holder = _neutralise(first.holder_name) if first.holder_name else AUTHOR
+    names = "".join(f" {TARGET_MARKERS[0]} {_neutralise(items[j].target_name)}" for j in named)
+    return _insert(_neutralise(text), spans), f"{HOLDER_MARKERS[0]} {holder}{names}", in_text + named
+
+
+def group_items(items: Sequence[Item], scheme: Scheme) -> list[list[int]]:
+    """Which items share a sequence: for `multi`, items with the same text and holder whose target
+    spans do not overlap (each other or the holder), up to `MAX_TARGETS`; otherwise one item each."""
+    if scheme != MULTI:
+        return [[i] for i in range(len(items))]
+    by_statement: dict[tuple, list[int]] = {}
+    for i, item in enumerate(items):
+        by_statement.setdefault((item.text, item.holder_span, item.holder_name), []).append(i)
+    groups: list[list[int]] = []
+    for members in by_statement.values():
+        if len(items[members[0]].text) > WINDOW_CHARS:
+            groups.extend([i] for i in members)  # each windowed around its own target
+            continue
+        start = len(groups)
+        for i in members:
+            slot = next((g for g in groups[start:] if _fits(items, g, i)), None)
+            if slot is None:
+                groups.append([i])
+            else:
+                slot.append(i)
+    return groups
+
+
+def _fits(items: Sequence[Item], group: list[int], i: int) -> bool:
+    item = items[i]
+    if len(group) >= MAX_TARGETS or any(_spans_cross(items[j].target_span, item.holder_span) for j in [*group, i]):
+        return False  # a target overlapping the holder (e.g. "Iran's") is encoded alone, holder unmarked
+    if item.target_span is None:
+        return sum(items[j].target_span is None for j in group) < MAX_NAMED
+    return not any(_spans_cross(item.target_span, items[j].target_span) for j in group)
+
+
+@dataclass
+class Encoded:
+    """Tokenized sequences and where each item is read in them."""
+
+    features: dict[str, list]
+    """The tokenizer's output, one row per sequence (unpadded: batches are padded dynamically)."""
+    targets: list[list[int]]
+    """Per sequence, the indices of the items it classifies, in marker order."""
+    positions: list[list[int]]
+    """Per sequence, the token index each of those items is read at (0, [CLS], if it has no marker)."""
+
+
+def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int) -> Encoded:
+    """Group, encode and tokenize `items`; each item appears in exactly one sequence."""
+    groups = group_items(items, scheme)
+    encoded = _tokenize(tokenizer, items, groups, scheme, max_length)
+    # A multi-target sequence cut by the token limit lost markers: its items are encoded one by one.
+    cut = [r for r, targets in enumerate(encoded.targets) if len(targets) != len(encoded.positions[r])]
+    if not cut:
+        return encoded
+    singles = _tokenize(tokenizer, items, [[i] for r in cut for i in encoded.targets[r]], scheme, max_length)
+    keep = [r for r in range(len(encoded.targets)) if r not in set(cut)]
+    features = {key: [values[r] for r in keep] + singles.features[key] for key, values in encoded.features.items()}
+    return Encoded(
+        features,
+        [encoded.targets[r] for r in keep] + singles.targets,
+        [encoded.positions[r] for r in keep] + singles.positions,
+    )
+
+
+def _tokenize(tokenizer, items: Sequence[Item], groups: list[list[int]], scheme: Scheme, max_length: int) -> Encoded:
+    firsts, seconds, targets = [], [], []
+    for group in groups:
+        if scheme == MULTI:
+            first, second, order = encode_multi([items[i] for i in group])
+            targets.append([group[k] for k in order])
+        else:
+            first, second = encode_pair(items[group[0]], scheme)
+            targets.append(group)
+        firsts.append(first)
+        seconds.append(second)
     if all(s is None for s in seconds):
-        return dict(tokenizer(firsts, truncation=True, max_length=max_length))
-    seconds = [s or "" for s in seconds]
-    return dict(tokenizer(firsts, seconds, truncation="only_first", max_length=max_length))
+        features = dict(tokenizer(firsts, truncation=True, max_length=max_length))
+    else:
+        features = dict(tokenizer(firsts, [s or "" for s in seconds], truncation="only_first", max_length=max_length))
+    marker = tokenizer.convert_tokens_to_ids(TARGET_MARKERS[0])
+    positions = []
+    for ids, group in zip(features["input_ids"], targets):
+        found = [p for p, token in enumerate(ids) if token == marker]
+        # One item: read at its first marker (or [CLS] when truncation or the scheme left none).
+        positions.append((found[:1] or [0]) if len(group) == 1 else found[: len(group)])
+    return Encoded(features, targets, positions)

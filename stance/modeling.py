@@ -1,9 +1,11 @@
 """The stance model: one transformer encoder, two 3-way heads (stance, sentiment).
 
-The heads read the [CLS] state and, with `pooling="markers"`, the states at the first `[TGT]` and
-`[HLD]` marker tokens (entity-marker pooling, Baldini Soares et al. 2019). The forward pass takes only
-the tokenizer's outputs, so the model exports to ONNX and runs anywhere a sequence classifier runs.
-Logits come as one (batch, 6) tensor: columns 0-2 are the stance head, 3-5 the sentiment head.
+The heads read the [CLS] state and, with `pooling="markers"`, the state at each target's `[TGT]`
+marker and at the first `[HLD]` marker (entity-marker pooling, Baldini Soares et al. 2019). The
+forward pass takes the tokenizer's outputs and, optionally, the positions to read: without them it
+returns logits at every token, which is what the ONNX graph exports (the caller gathers the
+positions `stance.encoding` reports). Logits come as (batch, positions, 6): columns 0-2 are the
+stance head, 3-5 the sentiment head.
 A model directory holds `encoder/` (Hugging Face format, safetensors, with the tokenizer),
 `heads.safetensors` and `stance.json` (the `ModelSpec`): only safe formats.
 """
@@ -12,18 +14,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import torch
 from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, TARGET_MARKERS, Scheme
+from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, Pooling, Scheme
 from stance.errors import ModelNotFoundError
 from stance.labels import LABEL_SETS, TASKS
 
-Pooling = Literal["cls", "markers"]
+POOLED_STATES = {"cls": 1, "markers": 3, "target_holder": 2}
+"""How many hidden states each pooling concatenates for the heads."""
 SPEC_FILE = "stance.json"
 HEADS_FILE = "heads.safetensors"
 ENCODER_DIR = "encoder"
@@ -63,7 +66,7 @@ class StanceModel(nn.Module):
         self.spec = spec
         self.marker_ids = marker_ids
         hidden = encoder.config.hidden_size
-        width = hidden * (3 if spec.pooling == "markers" else 1)
+        width = hidden * POOLED_STATES[spec.pooling]
         n_out = sum(len(labels) for labels in spec.label_sets.values())
         self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
         self.head = nn.Linear(width, n_out)
@@ -73,31 +76,51 @@ class StanceModel(nn.Module):
     def config(self):  # Trainer and pipelines look for `model.config`
         return self.encoder.config
 
-    def pool(self, hidden: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
-        cls = hidden[:, 0]
+    def heads(self, hidden: torch.Tensor, input_ids: torch.Tensor, positions: Optional[torch.Tensor]) -> torch.Tensor:
+        """Logits (batch, k, 6) read at `positions` (batch, k), or at every token (k = sequence) when None.
+
+        With `markers` pooling the head sees [CLS] ⊕ state at the read position ⊕ state at the first
+        `[HLD]` (`target_holder`: the last two only); its weight is split into those blocks, so the
+        per-row part is computed once and every position costs one small product."""
+        cls = self.dropout(hidden[:, 0])
         if self.spec.pooling == "cls":
-            return cls
+            logits = self.head(cls)[:, None]
+            return logits if positions is None else logits.expand(-1, positions.size(1), -1)
+        size = hidden.size(-1)
         rows = torch.arange(hidden.size(0), device=hidden.device)
-        target = hidden[rows, _first_position(input_ids, self.marker_ids[TARGET_MARKERS[0]])]
-        holder = hidden[rows, _first_position(input_ids, self.marker_ids[HOLDER_MARKERS[0]])]
-        return torch.cat([cls, target, holder], dim=-1)
+        holder = self.dropout(hidden[rows, _first_position(input_ids, self.marker_ids[HOLDER_MARKERS[0]])])
+        blocks = self.head.weight.split(size, dim=1)
+        if self.spec.pooling == "target_holder":
+            w_target, w_holder = blocks
+            per_row = holder @ w_holder.T + self.head.bias
+        else:
+            w_cls, w_target, w_holder = blocks
+            per_row = cls @ w_cls.T + holder @ w_holder.T + self.head.bias
+        read = hidden if positions is None else hidden[rows[:, None], positions]
+        return self.dropout(read) @ w_target.T + per_row[:, None]
 
     def forward(
         self,
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
         token_type_ids: Optional[torch.Tensor] = None,
+        target_positions: Optional[torch.Tensor] = None,
         labels: Optional[torch.Tensor] = None,
     ) -> dict[str, torch.Tensor]:
-        """`labels` (training only) encode task and class as `task_index * 3 + class_index`."""
+        """Logits (batch, k, 6): columns 0-2 the stance head, 3-5 the sentiment head, read at
+        `target_positions` (batch, k) (see `stance.encoding.Encoded.positions`), or at every token when
+        they are not given (the exported graph: callers pick the positions). `labels` (training only,
+        batch × k, -100 = padding) encode task and class as `task_index * 3 + class_index`."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
         hidden = self.encoder(**kwargs).last_hidden_state
-        logits = self.head(self.dropout(self.pool(hidden, input_ids)))
+        logits = self.heads(hidden, input_ids, target_positions)
         out = {"logits": logits}
         if labels is not None:
-            out["loss"] = task_loss(logits, labels, self.label_smoothing)
+            keep = labels.reshape(-1) >= 0
+            flat = logits.reshape(-1, logits.size(-1))[keep]
+            out["loss"] = task_loss(flat, labels.reshape(-1)[keep], self.label_smoothing)
         return out
 
     def save(self, path: Path, tokenizer) -> None:

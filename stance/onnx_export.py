@@ -10,7 +10,8 @@ encoder switched to eager attention: on that graph ONNX Runtime's BERT optimizer
 core (MultiHeadAttention, with Q, K and V left as MatMuls that int8 can rewrite), embeddings +
 LayerNorm, skip-LayerNorm and bias-GELU into single kernels. The dynamo exporter's graph (the default
 since torch 2.9) does not fuse the attention yet. The inputs are those of `StanceModel.forward`, with
-dynamic batch and sequence axes; the output is the (batch, 6) logits.
+dynamic batch and sequence axes; the output is the (batch, sequence, 6) logits at every token (the
+classifier reads each target's position, `stance.classifier.read_positions`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ PROBE = (
     ),
     ("Shares of Boeing rose 3 percent after the company reported higher deliveries.", "Boeing", None),
     ("They said the talks were constructive.", "North Korea", "South Korea"),
+    # Two targets of one statement: one sequence under the `multi` encoding.
+    ("Iran praised China but condemned the United States.", "China", "Iran"),
+    ("Iran praised China but condemned the United States.", "United States", "Iran"),
 )
 
 
@@ -79,13 +83,21 @@ class _LogitsOnly(torch.nn.Module):
         return self.model(input_ids, attention_mask, token_type_ids)["logits"]
 
 
-def probe_batch(tokenizer, spec) -> dict[str, np.ndarray]:
-    """A padded batch of a few items of different lengths, encoded as in inference (int64 arrays)."""
-    from stance.encoding import encode_batch
+def probe_batch(tokenizer, spec) -> tuple[dict[str, np.ndarray], list[list[int]]]:
+    """A padded batch of a few items of different lengths, encoded as in inference (int64 arrays),
+    and the positions each sequence's targets are read at."""
+    from stance.encoding import encode_items
 
     items = [probe_item(*probe) for probe in PROBE]
-    encoded = encode_batch(tokenizer, items, spec.scheme, spec.max_length)
-    return pad_batch(encoded, range(len(items)), tokenizer.pad_token_id or 0)
+    encoded = encode_items(tokenizer, items, spec.scheme, spec.max_length)
+    return pad_batch(encoded.features, range(len(encoded.targets)), tokenizer.pad_token_id or 0), encoded.positions
+
+
+def read_all(logits: np.ndarray, positions: list[list[int]]) -> np.ndarray:
+    """The (targets, 6) logits a classifier reads from a batch's per-token logits."""
+    from stance.classifier import read_positions
+
+    return np.concatenate([read_positions(row, p) for row, p in zip(logits, positions)])
 
 
 def probe_item(text: str, target: str, holder: str | None):
@@ -120,7 +132,7 @@ def export_onnx(model, tokenizer, spec, out: Path) -> Path:
     from onnxruntime.transformers.optimizer import optimize_model
 
     model.encoder.set_attn_implementation("eager")  # the attention pattern ORT's fusion recognises
-    probe = probe_batch(tokenizer, spec)
+    probe, _ = probe_batch(tokenizer, spec)
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in probe]
     args = tuple(torch.from_numpy(probe[n]) for n in names)
     raw = out.with_suffix(".raw.onnx")
@@ -133,7 +145,7 @@ def export_onnx(model, tokenizer, spec, out: Path) -> Path:
             str(raw),
             input_names=names,
             output_names=["logits"],
-            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names},
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "logits"]},
             opset_version=OPSET,
             do_constant_folding=True,
             dynamo=False,
@@ -167,9 +179,10 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     model_dir = Path(model_dir)
     start = time.perf_counter()
     model, tokenizer, spec = load_model_dir(model_dir)
-    probe = probe_batch(tokenizer, spec)
+    probe, positions = probe_batch(tokenizer, spec)
     with torch.inference_mode():
         reference = model(**{k: torch.from_numpy(v) for k, v in probe.items()})["logits"].numpy()
+    tokens = probe["attention_mask"].astype(bool)  # padding positions are never read
     fp32 = export_onnx(model, tokenizer, spec, model_dir / ONNX_FP32)
     scores = sensitivity(model, probe, weight_matmuls(fp32))
     keep = most_sensitive(scores)
@@ -186,9 +199,10 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     n_stance = len(spec.label_sets["stance"])
     for key, path in (("fp32", fp32), ("int8", int8)):
         logits = run_onnx(path, probe)
-        report[f"{key}_max_abs_diff"] = round(float(np.abs(logits - reference).max()), 6)
+        report[f"{key}_max_abs_diff"] = round(float(np.abs(logits - reference)[tokens].max()), 6)
+        read, expected = read_all(logits, positions), read_all(reference, positions)
         same = [
-            (logits[:, cols].argmax(1) == reference[:, cols].argmax(1))
+            (read[:, cols].argmax(1) == expected[:, cols].argmax(1))
             for cols in (slice(0, n_stance), slice(n_stance, None))
         ]
         report[f"{key}_probe_agreement"] = float(np.concatenate(same).mean())

@@ -33,13 +33,21 @@ KEEP_FP32 = 1
 """How many of the most sensitive MatMuls keep float weights (the parity/speed trade-off: docs/benchmarks.md)."""
 
 
+ENCODER_PREFIX = "/model/encoder/"
+
+
 def weight_matmuls(fp32_path: Path) -> list[str]:
-    """Names of the MatMul nodes with a 2-D weight initializer (what `quantize_per_token` rewrites)."""
+    """Names of the encoder's MatMul nodes with a 2-D weight initializer (what `quantize_per_token`
+    rewrites). The heads' few products stay in float."""
     import onnx
 
     graph = onnx.load(str(fp32_path), load_external_data=False).graph
     shapes = {init.name: len(init.dims) for init in graph.initializer}
-    return [node.name for node in graph.node if node.op_type == "MatMul" and shapes.get(node.input[1]) == 2]
+    return [
+        node.name
+        for node in graph.node
+        if node.op_type == "MatMul" and shapes.get(node.input[1]) == 2 and node.name.startswith(ENCODER_PREFIX)
+    ]
 
 
 def module_of(node_name: str) -> str:
@@ -92,7 +100,7 @@ def most_sensitive(scores: dict[str, float], count: int = KEEP_FP32) -> list[str
 def quantize_per_token(fp32_path: Path, out: Path, keep_fp32: Sequence[str] = ()) -> int:
     """Write the int8 version of the ONNX model at `fp32_path` to `out`; return how many MatMuls changed.
 
-    MatMul nodes named in `keep_fp32` stay in fp32."""
+    MatMul nodes named in `keep_fp32`, and those outside the encoder (the heads), stay in fp32."""
     import onnx
     from onnx import numpy_helper
 
@@ -104,7 +112,7 @@ def quantize_per_token(fp32_path: Path, out: Path, keep_fp32: Sequence[str] = ()
     quantized: dict[str, str] = {}  # input tensor -> prefix of its quantized rows (Q, K, V share one input)
     for node in graph.node:
         weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
-        if weight is None or len(weight.dims) != 2 or node.name in keep_fp32:
+        if weight is None or len(weight.dims) != 2 or node.name in keep_fp32 or not node.name.startswith(ENCODER_PREFIX):
             nodes.append(node)
             continue
         x = node.input[0]

@@ -49,6 +49,18 @@ def tiny_bert(tmp_path_factory) -> Path:
     return write_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tiny_bert):
+    """The tiny BERT's tokenizer with the stance marker tokens added."""
+    from transformers import AutoTokenizer
+
+    from stance.modeling import add_marker_tokens
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    add_marker_tokens(tokenizer)
+    return tokenizer
+
+
 @pytest.fixture()
 def bentoml_home(tmp_path, monkeypatch) -> Iterator[Path]:
     """A fresh, empty BentoML home (model store) for one test."""

@@ -41,6 +41,63 @@ def model_dir(tiny_bert, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def multi_model_dir(tiny_bert, tmp_path_factory):
+    """A tiny untrained model with the `multi` encoding (all targets of a statement in one pass)."""
+    path = tmp_path_factory.mktemp("classifier-multi") / "model"
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
+    model.save(path, tokenizer)
+    export_and_quantize(path)
+    return path
+
+
+def shared_statement_items() -> list[Item]:
+    """Items of which several share a statement and holder (one `multi` sequence each)."""
+    text = "Iran praised China but condemned the United States and Russia."
+    return [
+        Item(text=text, target_span=(37, 50), holder_span=(0, 4)),
+        Item(text=text, target_span=(13, 18), holder_span=(0, 4)),
+        Item(text=text, target_span=(55, 61)),
+        Item(text=text, target="Israel", holder_span=(0, 4)),
+        *items(),
+        Item(text=text, target_span=(55, 61), holder_span=(0, 4)),
+    ]
+
+
+def test_multi_reads_each_target_at_its_marker_in_one_pass(multi_model_dir) -> None:
+    import torch
+
+    from stance.encoding import encode_items
+    from stance.modeling import load_model_dir
+
+    model, tokenizer, spec = load_model_dir(multi_model_dir)
+    batch = shared_statement_items()
+    got = StanceClassifier(model, tokenizer, spec, bf16=False).logits(batch)
+    encoded = encode_items(tokenizer, batch, spec.scheme, spec.max_length)
+    assert sorted(len(t) for t in encoded.targets)[-1] == 4  # Iran on China, the U.S., Russia, Israel
+    for row, targets in enumerate(encoded.targets):
+        inputs = {k: torch.tensor([v[row]]) for k, v in encoded.features.items()}
+        with torch.inference_mode():
+            logits = model(**inputs, target_positions=torch.tensor([encoded.positions[row]]))["logits"][0]
+        assert (got[targets] - logits).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("backend", ["onnx-fp32", "onnx-int8"])
+def test_multi_onnx_agrees_with_torch(multi_model_dir, backend) -> None:
+    reference = StanceClassifier.from_path(multi_model_dir, backend="torch", bf16=False).logits(shared_statement_items())
+    got = StanceClassifier.from_path(multi_model_dir, backend=backend, batch_size=2).logits(shared_statement_items())
+    assert (got - reference).abs().max() < (1e-4 if backend == "onnx-fp32" else 0.05)
+
+
+def test_multi_results_come_back_in_input_order(multi_model_dir) -> None:
+    classifier = StanceClassifier.from_path(multi_model_dir, batch_size=2)
+    batch = shared_statement_items()
+    shuffled = list(range(len(batch)))
+    random.Random(1).shuffle(shuffled)
+    expected = classifier.logits(batch)
+    assert (classifier.logits([batch[i] for i in shuffled]) - expected[shuffled]).abs().max() < 1e-5
+
+
 @pytest.mark.parametrize("backend", ["torch", "onnx-fp32", "onnx-int8"])
 def test_batched_and_one_by_one_predictions_match(model_dir, backend) -> None:
     classifier = StanceClassifier.from_path(model_dir, backend=backend, batch_size=3, bf16=False)

@@ -101,3 +101,20 @@ def test_malformed_model_directory_is_named(tmp_path, overfit_run) -> None:
     (broken / "stance.json").unlink()
     with pytest.raises(ModelNotFoundError, match=r"missing \['stance.json'\]"):
         load(broken)
+
+
+def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statement(tiny_bert, tmp_path) -> None:
+    text = "Iran praised China but condemned the United States."
+    shared = [
+        Example(id="c", text=text, target_span=(13, 18), holder_span=(0, 4), task="stance", label="favor", dataset="toy", split="train"),
+        Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
+    ]
+    examples = six_examples() + shared
+    config = tiny_config(str(tiny_bert))
+    config.model.scheme = "multi"
+    model, tokenizer = fit(config, examples, {"toy-train": examples}, tmp_path)
+    model.save(tmp_path / "model", tokenizer)
+    classifier = StanceClassifier.from_path(tmp_path / "model", backend="torch")
+    assert [p.stance for p in classifier.predict([e.item() for e in shared])] == ["favor", "against"]
+    predictions = classifier.predict([e.item() for e in examples])
+    assert sum(p.label(e.task) == e.label for p, e in zip(predictions, examples)) >= len(examples) - 1

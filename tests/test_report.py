@@ -59,22 +59,18 @@ def toy_data(tmp_path_factory) -> Path:
 
 def train_tiny(base: Path, out: Path, examples: list[Example], steps: int) -> Path:
     """A few full-batch AdamW steps on `examples` (no Trainer: seconds, not minutes); saves to `out`."""
-    from stance.encoding import encode_batch
     from stance.modeling import ModelSpec, build_model
-    from stance.onnx_export import pad_batch
-    from training.train import encoded_label
+    from training.train import collate, to_dataset
 
     torch.manual_seed(0)
     spec = ModelSpec.default("markers_pair", "markers", 64, str(base))
     model, tokenizer = build_model(str(base), spec)
-    encoded = encode_batch(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
-    batch = {k: torch.from_numpy(v) for k, v in pad_batch(encoded, range(len(examples)), tokenizer.pad_token_id).items()}
-    labels = torch.tensor([encoded_label(e) for e in examples])
+    batch = collate(tokenizer.pad_token_id)(list(to_dataset(examples, tokenizer, spec)))
     optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
     for _ in range(steps):
         optimiser.zero_grad()
-        model(**batch, labels=labels)["loss"].backward()
+        model(**batch)["loss"].backward()
         optimiser.step()
     model.eval().save(out, tokenizer)
     return out

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stance.encoding import Scheme
+from stance.encoding import Pooling, Scheme
 from stance.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -28,7 +28,7 @@ class Strict(BaseModel):
 class ModelConfig(Strict):
     base: str = Field(PACKAGED_BASE, description="Package name, local path or hub id of the encoder.")
     scheme: Scheme = "markers_pair"
-    pooling: Literal["cls", "markers"] = "markers"
+    pooling: Pooling = "markers"
     max_length: int = Field(160, ge=16, le=512)
 
 

@@ -25,7 +25,7 @@ import torch
 
 from stance.calibration import calibrate_model_dir
 from stance.classifier import StanceClassifier
-from stance.encoding import encode_batch
+from stance.encoding import encode_items
 from stance.labels import LABEL_SETS, TASKS
 from stance.metrics import classification_metrics
 from stance.modeling import ModelSpec, StanceModel, build_model
@@ -59,13 +59,35 @@ def encoded_label(example: Example) -> int:
 
 
 def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
-    """A datasets.Dataset of token ids, labels and lengths (for length-grouped batches)."""
+    """A datasets.Dataset with one row per encoded sequence: token ids, the positions its targets are
+    read at, their labels, and the length (for length-grouped batches)."""
     from datasets import Dataset
 
-    encoded = encode_batch(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
-    encoded["labels"] = [encoded_label(e) for e in examples]
-    encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
-    return Dataset.from_dict(encoded)
+    encoded = encode_items(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
+    rows = dict(encoded.features)
+    rows["target_positions"] = encoded.positions
+    rows["labels"] = [[encoded_label(examples[i]) for i in targets] for targets in encoded.targets]
+    rows["length"] = [len(ids) for ids in rows["input_ids"]]
+    return Dataset.from_dict(rows)
+
+
+PAD_VALUES = {"labels": -100, "target_positions": 0, "attention_mask": 0, "token_type_ids": 0}
+
+
+def collate(pad_id: int):
+    """A data collator that right-pads every list field (`input_ids` with `pad_id`, labels with -100)."""
+
+    def pad(features: list[dict]) -> dict[str, torch.Tensor]:
+        batch = {}
+        for key in features[0]:
+            if key == "length":
+                continue
+            width = max(len(f[key]) for f in features)
+            value = PAD_VALUES.get(key, pad_id)
+            batch[key] = torch.tensor([list(f[key]) + [value] * (width - len(f[key])) for f in features])
+        return batch
+
+    return pad
 
 
 def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
@@ -78,6 +100,8 @@ def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
 def compute_metrics(eval_pred) -> dict[str, float]:
     """F1m of each task present in a dev set (one dev set = one dataset = one task)."""
     logits, labels = eval_pred.predictions, eval_pred.label_ids
+    keep = labels.reshape(-1) >= 0  # sequences hold several targets; -100 pads them
+    logits, labels = logits.reshape(-1, logits.shape[-1])[keep], labels.reshape(-1)[keep]
     out: dict[str, float] = {}
     for t, task in enumerate(TASKS):
         rows = labels // 3 == t
@@ -176,6 +200,7 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         train_dataset=train_ds,
         eval_dataset=dev_ds,
         processing_class=tokenizer,
+        data_collator=collate(tokenizer.pad_token_id or 0),
         compute_metrics=compute_metrics,
     )
     trainer.train()
