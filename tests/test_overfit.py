@@ -110,7 +110,7 @@ def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statemen
         Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
     ]
     examples = six_examples() + shared
-    config = tiny_config(str(tiny_bert))
+    config = tiny_config(str(tiny_bert), bf16=False)
     config.model.scheme = "multi"
     model, tokenizer = fit(config, examples, {"toy-train": examples}, tmp_path)
     model.save(tmp_path / "model", tokenizer)

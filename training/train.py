@@ -98,20 +98,18 @@ def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
 
 
 def compute_metrics(eval_pred) -> dict[str, float]:
-    """F1m of each task present in a dev set (one dev set = one dataset = one task)."""
+    """F1m and accuracy of a dev set: its task's, or the mean over its tasks when it has both."""
     logits, labels = eval_pred.predictions, eval_pred.label_ids
     keep = labels.reshape(-1) >= 0  # sequences hold several targets; -100 pads them
     logits, labels = logits.reshape(-1, logits.shape[-1])[keep], labels.reshape(-1)[keep]
-    out: dict[str, float] = {}
+    scores = []
     for t, task in enumerate(TASKS):
         rows = labels // 3 == t
         if rows.any():
             names = LABEL_SETS[task]
             pred = logits[rows, 3 * t : 3 * t + 3].argmax(-1)
-            m = classification_metrics(task, [names[i] for i in labels[rows] % 3], [names[i] for i in pred])
-            out["f1m"] = m["f1m"]
-            out["accuracy"] = m["accuracy"]
-    return out
+            scores.append(classification_metrics(task, [names[i] for i in labels[rows] % 3], [names[i] for i in pred]))
+    return {key: float(np.mean([m[key] for m in scores])) for key in ("f1m", "accuracy")}
 
 
 def _trainer_class():
