@@ -84,7 +84,10 @@ def _spans_cross(a: Span | None, b: Span | None) -> bool:
 
 
 def encode_pair(item: Item, scheme: Scheme = "markers_pair", max_chars: int = WINDOW_CHARS) -> tuple[str, str | None]:
-    """Return the (first segment, second segment or None) strings the tokenizer receives for `item`."""
+    """Return the (first segment, second segment or None) strings the tokenizer receives for `item` alone."""
+    if scheme == MULTI:
+        first, second, _ = encode_multi([item], max_chars)
+        return first, second
     text, tspan, hspan = _window(item, max_chars)
     text = _neutralise(text)
     if _spans_cross(tspan, hspan):

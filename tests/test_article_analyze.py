@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stance.article import AnalyzeRequest, analyze_article, analyze_articles
+from stance.article.analyze import analyze_batches
 from stance.article.gazetteer import ActorEntry
 from stance.article.rollup import roll_up
 from stance.article.schema import StanceOut, StatementOut
@@ -65,6 +66,15 @@ def test_one_classifier_call_for_a_whole_batch(analyzer, monkeypatch) -> None:  
     assert len(calls) == 1 and calls[0] == sum(len(r.stances) for r in results)
     single = analyze_article(analyzer, "Russia praised China.")
     assert same_stances(single.stances, results[1].stances)  # batching does not change results
+
+
+def test_pipelined_batches_give_the_results_of_one_batch(analyzer) -> None:  # noqa: F811
+    texts = [ARTICLE, "Russia praised China.", "No actors here.", "Iran condemned Israel, the minister said."]
+    together = analyze_articles(analyzer, texts, ids=list("abcd"))
+    batches = list(analyze_batches(analyzer, texts, ids=list("abcd"), batch_size=3))
+    assert [len(b) for b in batches] == [3, 1]
+    for one, other in zip(together, [r for b in batches for r in b]):
+        assert one.id == other.id and same_stances(one.stances, other.stances)
 
 
 def test_user_actors_are_added_and_can_restrict_the_output(analyzer) -> None:  # noqa: F811

@@ -15,7 +15,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
 from stance.article.actors import ActorLinker, LinkedActors
 from stance.article.gazetteer import ActorEntry, ActorGazetteer
@@ -25,6 +25,7 @@ from stance.article.schema import AUTHOR, ActorOut, AnalyzeRequest, ArticleAnaly
 from stance.article.speakers import SpeakerFinder
 from stance.article.statements import Statement, split_statements
 from stance.errors import InputError
+from stance.pipelining import pipelined
 from stance.schema import Item
 
 if TYPE_CHECKING:
@@ -92,6 +93,15 @@ class ArticleAnalyzer:
 
     def analyze_many(self, requests: Sequence[AnalyzeRequest]) -> list[ArticleAnalysis]:
         """Analyse many articles: one spaCy pass, one classifier call. Results in input order."""
+        return self.classify(self.prepare(requests))
+
+    def analyze_stream(self, batches: Iterable[Sequence[AnalyzeRequest]]) -> Iterator[list[ArticleAnalysis]]:
+        """`analyze_many` of each batch, in order, with the next batch's spaCy + rules (one core) running
+        while the classifier (every core) runs on the current one."""
+        return pipelined(batches, self.prepare, self.classify)
+
+    def prepare(self, requests: Sequence[AnalyzeRequest]) -> list[_Pending]:
+        """Check, parse and apply the rules (statements, actors, speakers, pairs): everything but the model."""
         texts = [clean_text(r.text) for r in requests]
         if any(r.actors_only and not r.actors for r in requests):
             raise InputError(
@@ -104,8 +114,11 @@ class ArticleAnalyzer:
             # The gazetteer writes apostrophes as ' ("Sana'a", "People's"): match news text's ’ too.
             docs = parse_texts(self.nlp, [t.replace("’", "'") for t in texts])
         with self._stage("actors_speakers"):
-            pending = [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs, strict=True)]
-            items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
+            return [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs, strict=True)]
+
+    def classify(self, pending: Sequence[_Pending]) -> list[ArticleAnalysis]:
+        """Classify every (statement, target) pair of prepared articles in one call and roll them up."""
+        items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
         with self._stage("classifier"):
             predictions = iter(self.classifier.predict(items))
         with self._stage("rollup"):
@@ -220,7 +233,7 @@ def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
 def analyze_article(analyzer: ArticleAnalyzer, text: str, id: Optional[str] = None, actors: Sequence[ActorEntry] = (),
                     actors_only: bool = False) -> ArticleAnalysis:
     """Analyse one article text with `analyzer` (see `ArticleAnalyzer`). Returns its `ArticleAnalysis`."""
-    return analyzer.analyze_many([_request(text, id, actors, actors_only)])[0]
+    return analyzer.analyze_many([article_request(text, id, actors, actors_only)])[0]
 
 
 def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
@@ -229,10 +242,22 @@ def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optio
     ids = list(ids) if ids is not None else [None] * len(texts)
     if len(ids) != len(texts):
         raise InputError(f"{len(texts)} texts but {len(ids)} ids: expected one id per text (or no ids).")
-    return analyzer.analyze_many([_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)])
+    return analyzer.analyze_many([article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)])
 
 
-def _request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:
+def analyze_batches(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
+                    actors: Sequence[ActorEntry] = (), actors_only: bool = False,
+                    batch_size: int = 8) -> Iterator[list[ArticleAnalysis]]:
+    """Analyse many articles in batches of `batch_size`, pipelined (`ArticleAnalyzer.analyze_stream`):
+    yields each batch's results in input order."""
+    ids = list(ids) if ids is not None else [None] * len(texts)
+    if len(ids) != len(texts):
+        raise InputError(f"{len(texts)} texts but {len(ids)} ids: expected one id per text (or no ids).")
+    requests = [article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)]
+    return analyzer.analyze_stream(requests[i : i + batch_size] for i in range(0, len(requests), batch_size))
+
+
+def article_request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:
     # model_construct: an empty text is allowed here (it yields an empty result with a warning);
     # the service's request model still rejects it with a 4xx.
     return AnalyzeRequest.model_construct(text=text, id=id, actors=list(actors), actors_only=actors_only)

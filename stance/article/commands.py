@@ -42,10 +42,10 @@ def read_article(path: Path, encoding: str = "utf-8") -> str:
 
 def analyze_files(paths: Sequence[Path], model: str = "stance:latest", gazetteer: Optional[Path] = None,
                   encoding: str = "utf-8", actors: Optional[Path] = None, actors_only: bool = False,
-                  batch_size: int = 32, analyzer=None) -> list[ArticleAnalysis]:
+                  batch_size: int = 8, analyzer=None) -> list[ArticleAnalysis]:
     """Analyse article files in batches of `batch_size` with `analyzer` (default: load `model` and
     `gazetteer`). Every file is read and checked before the model is loaded, so bad input fails fast."""
-    from stance.article.analyze import ArticleAnalyzer, analyze_articles
+    from stance.article.analyze import ArticleAnalyzer, analyze_batches
     from stance.article.gazetteer import read_actor_file
 
     texts = [read_article(path, encoding) for path in paths]
@@ -53,12 +53,9 @@ def analyze_files(paths: Sequence[Path], model: str = "stance:latest", gazetteer
     if actors_only and not entries:
         raise InputError("--actors-only needs --actors FILE: expected the actor list to restrict the output to.")
     analyzer = analyzer or ArticleAnalyzer.from_ref(model, gazetteer)
-    results: list[ArticleAnalysis] = []
-    for start in range(0, len(texts), batch_size):
-        chunk = slice(start, start + batch_size)
-        results += analyze_articles(analyzer, texts[chunk], ids=[str(p) for p in paths[chunk]], actors=entries,
-                                    actors_only=actors_only)
-    return results
+    batches = analyze_batches(analyzer, texts, ids=[str(p) for p in paths], actors=entries, actors_only=actors_only,
+                              batch_size=batch_size)
+    return [result for batch in batches for result in batch]
 
 
 def _fail(err: StanceError) -> None:
@@ -75,7 +72,7 @@ def analyze_cmd(
     gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: data/actors/gazetteer.yaml]."),
     encoding: str = typer.Option("utf-8", help="Text encoding of the files."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write to this file instead of standard output."),
-    batch_size: int = typer.Option(32, min=1, help="Articles analysed together (one classifier call)."),
+    batch_size: int = typer.Option(8, min=1, help="Articles per batch (one spaCy pass, one classifier call; batches are pipelined)."),
 ) -> None:
     """Actors, speakers and directed stance in news articles, with the article's stance network."""
     try:

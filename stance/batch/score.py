@@ -20,6 +20,7 @@ from stance.batch.rows import (
     MODES, Columns, Mode, article_rows, article_text, base_row, output_schema, pair_item, pair_row, reject_row,
 )
 from stance.errors import InputError, StanceError
+from stance.pipelining import pipelined
 
 RESERVED = {"row", "id", "reason"}
 
@@ -60,20 +61,35 @@ class ChunkScorer:
         self.label_sets = self.classifier.spec.label_sets
 
     def __call__(self, records: Sequence[Record]) -> ChunkResult:
-        result = ChunkResult()
-        accepted: list[tuple[dict[str, Any], Any]] = []
+        return self.finish(self.prepare(records))
+
+    def prepare(self, records: Sequence[Record]) -> "_Prepared":
+        """Everything before the model: parse and validate rows (and, for articles, spaCy + rules)."""
+        prepared = _Prepared()
         for record in records:
             base = base_row(record.row, record.fields, self.columns)
             try:
                 if record.error:
                     raise InputError(record.error)
-                accepted.append((base, self._parse(record.fields or {})))
+                prepared.accepted.append((base, self._parse(record.fields or {})))
             except InputError as err:
-                result.rejects.append(reject_row(base, str(err)))
+                prepared.result.rejects.append(reject_row(base, str(err)))
+        if self.mode == "articles":
+            self._prepare_articles(prepared)
+        return prepared
+
+    def finish(self, prepared: "_Prepared") -> ChunkResult:
+        """Run the model on a prepared chunk and build its output rows."""
+        result = prepared.result
         if self.mode == "pairs":
-            self._pairs(accepted, result)
+            predictions = self.classifier.predict([item for _, item in prepared.accepted])
+            for (base, item), prediction in zip(prepared.accepted, predictions, strict=True):
+                result.rows.append(pair_row(base, item, prediction, self.label_sets))
         else:
-            self._articles(accepted, result)
+            analyses = self.analyzer.classify([pending for _, pending in prepared.accepted])
+            for (base, _), analysis in zip(prepared.accepted, analyses, strict=True):
+                result.rows.extend(article_rows(base, analysis, self.label_sets))
+        result.scored += len(prepared.accepted)
         return result
 
     def _parse(self, fields: dict[str, Any]):
@@ -81,27 +97,31 @@ class ChunkScorer:
             return pair_item(fields, self.columns, self.absent_targets)
         return article_text(fields, self.columns)
 
-    def _pairs(self, accepted: list[tuple[dict, Any]], result: ChunkResult) -> None:
-        predictions = self.classifier.predict([item for _, item in accepted])
-        for (base, item), prediction in zip(accepted, predictions, strict=True):
-            result.rows.append(pair_row(base, item, prediction, self.label_sets))
-        result.scored += len(accepted)
+    def _prepare_articles(self, prepared: "_Prepared") -> None:
+        """Replace each accepted article text by its prepared analysis; reject the ones that fail."""
+        from stance.article.analyze import article_request
 
-    def _articles(self, accepted: list[tuple[dict, Any]], result: ChunkResult) -> None:
-        from stance.article.analyze import analyze_articles
-
+        requests = [article_request(text, base["id"], (), False) for base, text in prepared.accepted]
         try:
-            analyses = analyze_articles(self.analyzer, [text for _, text in accepted], [b["id"] for b, _ in accepted])
+            prepared.accepted = list(zip([b for b, _ in prepared.accepted], self.analyzer.prepare(requests)))
+            return
         except StanceError:
-            analyses = None  # one article is bad: analyse one by one to reject only that one
-        for index, (base, text) in enumerate(accepted):
+            pass  # one article is bad: prepare one by one to reject only that one
+        kept = []
+        for (base, _), request in zip(prepared.accepted, requests):
             try:
-                analysis = analyses[index] if analyses else analyze_articles(self.analyzer, [text], [base["id"]])[0]
+                kept.append((base, self.analyzer.prepare([request])[0]))
             except StanceError as err:
-                result.rejects.append(reject_row(base, str(err)))
-                continue
-            result.rows.extend(article_rows(base, analysis, self.label_sets))
-            result.scored += 1
+                prepared.result.rejects.append(reject_row(base, str(err)))
+        prepared.accepted = kept
+
+
+@dataclass
+class _Prepared:
+    """A chunk between `ChunkScorer.prepare` and `ChunkScorer.finish`."""
+
+    accepted: list[tuple[dict[str, Any], Any]] = field(default_factory=list)
+    result: ChunkResult = field(default_factory=ChunkResult)
 
 
 def check_columns(columns: Columns) -> None:
@@ -158,8 +178,9 @@ def score_file(input: Path, output: Path, model: str | Path = "stance:latest", m
     out = ChunkedOutput(output, out_format, output_schema(mode, scorer.label_sets, columns), stamp, resume, overwrite)
     started, first_row = time.perf_counter(), out.progress.rows_done
     bar = _progress_bar(count_rows(input, in_format), first_row, enabled=progress)
-    for chunk in chunks(read_records(input, in_format, skip=first_row), chunk_rows):
-        result = scorer(chunk)
+    # The next chunk is parsed (articles: spaCy + rules) while the model runs on this one.
+    records = chunks(read_records(input, in_format, skip=first_row), chunk_rows)
+    for chunk, result in pipelined(records, lambda chunk: (chunk, scorer.prepare(chunk)), lambda p: (p[0], scorer.finish(p[1]))):
         out.commit(len(chunk), result.rows, result.rejects, result.scored)
         bar.update(len(chunk))
     bar.close()
