@@ -101,7 +101,11 @@ class StanceClassifier:
         return self.backend.name
 
     def logits(self, items: Sequence[Item]) -> torch.Tensor:
-        """Raw (n, 6) logits in input order."""
+        """Raw (n, 6) logits in input order. Repeated items are read once (and so read alike)."""
+        unique: dict[Item, int] = {}
+        index = [unique.setdefault(item, len(unique)) for item in items]
+        if len(unique) < len(items):
+            return self.logits(list(unique))[index]
         encoded = self._encode(items)
         features = encoded.features
         lengths = [len(ids) for ids in features["input_ids"]]

@@ -55,7 +55,7 @@ def tiny_model(tiny_bert, tmp_path_factory) -> Path:
     from stance.modeling import ModelSpec, build_model
 
     path = tmp_path_factory.mktemp("tiny-stance") / "model"
-    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, "tiny"))
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, "tiny"))
     model.save(path, tokenizer)
     return path
 

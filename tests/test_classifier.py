@@ -173,3 +173,11 @@ def test_missing_onnx_file_names_the_fix(model_dir, tmp_path) -> None:
         StanceClassifier.from_path(plain, backend="onnx-int8")
     with pytest.raises(ValueError, match=r"Unknown backend 'tensorrt': expected one of \['auto', 'torch'"):
         StanceClassifier.from_path(model_dir, backend="tensorrt")
+
+
+def test_repeated_items_are_read_alike(multi_model_dir) -> None:
+    classifier = StanceClassifier.from_path(multi_model_dir, backend="torch", bf16=False)
+    batch = shared_statement_items()
+    twice = classifier.logits(batch + batch[:3])
+    assert (twice[len(batch) :] - twice[:3]).abs().max() == 0
+    assert (twice[: len(batch)] - classifier.logits(batch)).abs().max() < 1e-6

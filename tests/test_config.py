@@ -24,7 +24,7 @@ def write(tmp_path, text: str, name: str = "c.toml"):
 
 def test_default_config_is_valid() -> None:
     config = load_config("default.toml")
-    assert config.model.scheme == "markers_pair"
+    assert (config.model.scheme, config.model.pooling) == ("multi", "markers")
     assert config.data.selection and all(":" in s for s in config.data.selection)
 
 

@@ -27,7 +27,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def exported(tiny_bert, tmp_path_factory):
     path = tmp_path_factory.mktemp("onnx") / "model"
-    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, str(tiny_bert)))
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
     model.save(path, tokenizer)
     return path, export_and_quantize(path)
 

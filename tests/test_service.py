@@ -65,7 +65,7 @@ def store(tiny_bert, tmp_path_factory) -> Iterator[tuple[Path, str]]:
 
     home = tmp_path_factory.mktemp("service") / "bentoml"
     (home / "models").mkdir(parents=True)
-    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, str(tiny_bert)))
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
     model.save(home.parent / "model", tokenizer)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BENTOML_HOME", str(home))

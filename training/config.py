@@ -27,7 +27,7 @@ class Strict(BaseModel):
 
 class ModelConfig(Strict):
     base: str = Field(PACKAGED_BASE, description="Package name, local path or hub id of the encoder.")
-    scheme: Scheme = "markers_pair"
+    scheme: Scheme = "multi"
     pooling: Pooling = "markers"
     max_length: int = Field(160, ge=16, le=512)
 
