@@ -31,24 +31,25 @@ def items() -> list[Item]:
     return out
 
 
-@pytest.fixture(scope="module")
-def model_dir(tiny_bert, tmp_path_factory):
-    """A tiny untrained model with its ONNX graphs (as registration writes them)."""
-    path = tmp_path_factory.mktemp("classifier") / "model"
-    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("markers_pair", "markers", 64, str(tiny_bert)))
+def tiny_model_dir(tiny_bert, tmp_path_factory, scheme: str):
+    """A tiny untrained model of `scheme` with its ONNX graphs (as registration writes them)."""
+    path = tmp_path_factory.mktemp(f"classifier-{scheme}") / "model"
+    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default(scheme, "markers", 64, str(tiny_bert)))
     model.save(path, tokenizer)
     export_and_quantize(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tiny_bert, tmp_path_factory):
+    """One sequence per item (`markers_pair`, encoding version 1)."""
+    return tiny_model_dir(tiny_bert, tmp_path_factory, "markers_pair")
 
 
 @pytest.fixture(scope="module")
 def multi_model_dir(tiny_bert, tmp_path_factory):
-    """A tiny untrained model with the `multi` encoding (all targets of a statement in one pass)."""
-    path = tmp_path_factory.mktemp("classifier-multi") / "model"
-    model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
-    model.save(path, tokenizer)
-    export_and_quantize(path)
-    return path
+    """All targets of a statement and holder in one pass (`multi`, the default)."""
+    return tiny_model_dir(tiny_bert, tmp_path_factory, "multi")
 
 
 def shared_statement_items() -> list[Item]:
