@@ -118,3 +118,24 @@ def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statemen
     assert [p.stance for p in classifier.predict([e.item() for e in shared])] == ["favor", "against"]
     predictions = classifier.predict([e.item() for e in examples])
     assert sum(p.label(e.task) == e.label for p, e in zip(predictions, examples)) >= len(examples) - 1
+
+
+def test_training_rows_group_targets_and_can_add_single_views(tiny_bert) -> None:
+    from stance.modeling import ModelSpec, build_model
+    from training.train import collate, encoded_label, to_dataset
+
+    text = "Iran praised China but condemned the United States."
+    shared = [
+        Example(id="c", text=text, target_span=(13, 18), holder_span=(0, 4), task="stance", label="favor", dataset="toy", split="train"),
+        Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
+    ]
+    examples = six_examples() + shared
+    spec = ModelSpec.default("multi", "markers", 64, str(tiny_bert))
+    _, tokenizer = build_model(str(tiny_bert), spec)
+    grouped = to_dataset(examples, tokenizer, spec)
+    assert len(grouped) == 7 and sorted(map(len, grouped["labels"])) == [1] * 6 + [2]
+    both = to_dataset(examples, tokenizer, spec, single_views=True)
+    assert len(both) == 9 and sorted(row[0] for row in both["labels"][7:]) == sorted(encoded_label(e) for e in shared)
+    batch = collate(tokenizer.pad_token_id)(list(both))
+    assert batch["labels"].shape == batch["target_positions"].shape == (9, 2)
+    assert (batch["labels"] == -100).sum() == 8  # one padded slot per single-target row

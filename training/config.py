@@ -63,6 +63,9 @@ class TrainConfig(Strict):
     patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")
     evals_per_epoch: int = Field(1, ge=1)
     threads: Optional[int] = Field(None, ge=1, description="torch threads; all cores if unset.")
+    single_views: bool = Field(
+        False, description="multi encoding: also train on each target of a multi-target statement read alone."
+    )
 
 
 class RegisterConfig(Strict):

@@ -58,17 +58,27 @@ def encoded_label(example: Example) -> int:
     return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
 
 
-def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
+def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec, single_views: bool = False):
     """A datasets.Dataset with one row per encoded sequence: token ids, the positions its targets are
-    read at, their labels, and the length (for length-grouped batches)."""
+    read at, their labels, and the length (for length-grouped batches). With `single_views`, targets
+    that share a sequence are also added alone, one sequence each."""
     from datasets import Dataset
 
     encoded = encode_items(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
+    rows = _rows(encoded, examples)
+    if single_views:
+        shared = [examples[i] for targets in encoded.targets if len(targets) > 1 for i in targets]
+        alone = _rows(encode_items(tokenizer, [e.item() for e in shared], spec.scheme, spec.max_length, group=False), shared)
+        rows = {key: values + alone[key] for key, values in rows.items()}
+    return Dataset.from_dict(rows)
+
+
+def _rows(encoded, examples: Sequence[Example]) -> dict[str, list]:
     rows = dict(encoded.features)
     rows["target_positions"] = encoded.positions
     rows["labels"] = [[encoded_label(examples[i]) for i in targets] for targets in encoded.targets]
     rows["length"] = [len(ids) for ids in rows["input_ids"]]
-    return Dataset.from_dict(rows)
+    return rows
 
 
 PAD_VALUES = {"labels": -100, "target_positions": 0, "attention_mask": 0, "token_type_ids": 0}
@@ -159,7 +169,7 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
     model, tokenizer = build_model(resolve_base(config.model.base), spec)
     model.label_smoothing = config.train.label_smoothing
-    train_ds = to_dataset(train, tokenizer, spec)
+    train_ds = to_dataset(train, tokenizer, spec, config.train.single_views)
     dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
     steps_per_epoch = max(1, -(-len(train_ds) // config.train.batch_size))
     eval_steps = max(1, -(-steps_per_epoch // config.train.evals_per_epoch))
