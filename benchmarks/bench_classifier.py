@@ -28,7 +28,7 @@ from transformers import PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from stance.classifier import StanceClassifier
-from stance.encoding import encode_pair
+from stance.encoding import TARGET_MARKERS, encode_pair
 from stance.schema import Item
 from stance.store import resolve_model_path
 
@@ -47,7 +47,10 @@ class PipelineAdapter(PreTrainedModel):
         self.stance_model = stance_model
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, **_) -> SequenceClassifierOutput:
-        return SequenceClassifierOutput(logits=self.stance_model(input_ids, attention_mask, token_type_ids)["logits"])
+        # One item per sequence: read at its first [TGT] marker ([CLS] when none), as StanceClassifier does.
+        positions = (input_ids == self.stance_model.marker_ids[TARGET_MARKERS[0]]).int().argmax(1, keepdim=True)
+        logits = self.stance_model(input_ids, attention_mask, token_type_ids, target_positions=positions)["logits"]
+        return SequenceClassifierOutput(logits=logits[:, 0])
 
 
 def naive_pipeline(model_dir: Path) -> Callable[[Sequence[Item]], None]:
