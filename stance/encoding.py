@@ -180,7 +180,8 @@ def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: i
     if not cut:
         return encoded
     singles = _tokenize(tokenizer, items, [[i] for r in cut for i in encoded.targets[r]], scheme, max_length)
-    keep = [r for r in range(len(encoded.targets)) if r not in set(cut)]
+    dropped = set(cut)
+    keep = [r for r in range(len(encoded.targets)) if r not in dropped]
     features = {key: [values[r] for r in keep] + singles.features[key] for key, values in encoded.features.items()}
     return Encoded(
         features,
