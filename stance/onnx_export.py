@@ -20,7 +20,7 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -113,13 +113,14 @@ def probe_item(text: str, target: str, holder: str | None):
     return Item(text=text, **fields)
 
 
-def pad_batch(encoded: dict[str, list], rows, pad_id: int) -> dict[str, np.ndarray]:
-    """Right-pad rows `rows` of a tokenizer output to their longest length: int64 arrays."""
+def pad_batch(encoded: Mapping[str, list], rows, pad_id: int, fill: Mapping[str, int] = {}) -> dict[str, np.ndarray]:
+    """Right-pad rows `rows` of each field to that field's longest row: int64 arrays. `input_ids` are
+    padded with `pad_id`, fields named in `fill` with their value, the others with 0."""
     rows = list(rows)
-    width = max(len(encoded["input_ids"][i]) for i in rows)
     out = {}
     for key, values in encoded.items():
-        array = np.full((len(rows), width), pad_id if key == "input_ids" else 0, dtype=np.int64)
+        width = max(len(values[i]) for i in rows)
+        array = np.full((len(rows), width), fill.get(key, pad_id if key == "input_ids" else 0), dtype=np.int64)
         for r, i in enumerate(rows):
             array[r, : len(values[i])] = values[i]
         out[key] = array

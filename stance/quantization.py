@@ -42,12 +42,14 @@ def weight_matmuls(fp32_path: Path) -> list[str]:
     import onnx
 
     graph = onnx.load(str(fp32_path), load_external_data=False).graph
-    shapes = {init.name: len(init.dims) for init in graph.initializer}
-    return [
-        node.name
-        for node in graph.node
-        if node.op_type == "MatMul" and shapes.get(node.input[1]) == 2 and node.name.startswith(ENCODER_PREFIX)
-    ]
+    weights = {init.name: init for init in graph.initializer}
+    return [node.name for node in graph.node if _rewritable(node, weights)]
+
+
+def _rewritable(node, weights: dict) -> bool:
+    """An encoder MatMul whose second input is a 2-D weight initializer."""
+    weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
+    return weight is not None and len(weight.dims) == 2 and node.name.startswith(ENCODER_PREFIX)
 
 
 def module_of(node_name: str) -> str:
@@ -111,10 +113,10 @@ def quantize_per_token(fp32_path: Path, out: Path, keep_fp32: Sequence[str] = ()
     nodes, changed = [], 0
     quantized: dict[str, str] = {}  # input tensor -> prefix of its quantized rows (Q, K, V share one input)
     for node in graph.node:
-        weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
-        if weight is None or len(weight.dims) != 2 or node.name in keep_fp32 or not node.name.startswith(ENCODER_PREFIX):
+        if not _rewritable(node, weights) or node.name in keep_fp32:
             nodes.append(node)
             continue
+        weight = weights[node.input[1]]
         x = node.input[0]
         if x not in quantized:
             quantized[x] = f"x{len(quantized)}_"

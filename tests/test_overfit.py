@@ -31,6 +31,15 @@ def six_examples() -> list[Example]:
     ]
 
 
+def two_targets_of_one_statement() -> list[Example]:
+    """Opposite stances of one holder toward two targets of one statement (one `multi` sequence)."""
+    text = "Iran praised China but condemned the United States."
+    return [
+        Example(id="c", text=text, target_span=(13, 18), holder_span=(0, 4), task="stance", label="favor", dataset="toy", split="train"),
+        Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
+    ]
+
+
 def tiny_config(base: str, **train) -> Config:
     source = {"dataset": "toy", "split": "train"}
     return Config.model_validate(
@@ -104,11 +113,7 @@ def test_malformed_model_directory_is_named(tmp_path, overfit_run) -> None:
 
 
 def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statement(tiny_bert, tmp_path) -> None:
-    text = "Iran praised China but condemned the United States."
-    shared = [
-        Example(id="c", text=text, target_span=(13, 18), holder_span=(0, 4), task="stance", label="favor", dataset="toy", split="train"),
-        Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
-    ]
+    shared = two_targets_of_one_statement()
     examples = six_examples() + shared
     config = tiny_config(str(tiny_bert), bf16=False)
     config.model.scheme = "multi"
@@ -124,11 +129,7 @@ def test_training_rows_group_targets_and_can_add_single_views(tiny_bert) -> None
     from stance.modeling import ModelSpec, build_model
     from training.train import collate, encoded_label, to_dataset
 
-    text = "Iran praised China but condemned the United States."
-    shared = [
-        Example(id="c", text=text, target_span=(13, 18), holder_span=(0, 4), task="stance", label="favor", dataset="toy", split="train"),
-        Example(id="u", text=text, target_span=(37, 50), holder_span=(0, 4), task="stance", label="against", dataset="toy", split="train"),
-    ]
+    shared = two_targets_of_one_statement()
     examples = six_examples() + shared
     spec = ModelSpec.default("multi", "markers", 64, str(tiny_bert))
     _, tokenizer = build_model(str(tiny_bert), spec)

@@ -17,10 +17,11 @@ def test_results_come_in_input_order_with_both_stages_applied() -> None:
 
 def test_the_next_prepare_runs_while_the_current_finish_runs() -> None:
     overlapped = threading.Event()
-    finishing = threading.Event()
+    finishing, finished = threading.Event(), threading.Event()
 
     def prepare(x: int) -> int:
-        if x == 1 and finishing.wait(5):  # input 1 is prepared while input 0 is being finished
+        # Input 1 is prepared while input 0 is being finished: after finish(0) started, before it ended.
+        if x == 1 and finishing.wait(5) and not finished.is_set():
             overlapped.set()
         return x
 
@@ -28,6 +29,7 @@ def test_the_next_prepare_runs_while_the_current_finish_runs() -> None:
         if x == 0:
             finishing.set()
             time.sleep(0.2)
+            finished.set()
         return x
 
     assert list(pipelined(range(3), prepare, finish)) == [0, 1, 2]

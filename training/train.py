@@ -81,21 +81,14 @@ def _rows(encoded, examples: Sequence[Example]) -> dict[str, list]:
     return rows
 
 
-PAD_VALUES = {"labels": -100, "target_positions": 0, "attention_mask": 0, "token_type_ids": 0}
-
-
 def collate(pad_id: int):
-    """A data collator that right-pads every list field (`input_ids` with `pad_id`, labels with -100)."""
+    """A data collator that right-pads every field (`stance.onnx_export.pad_batch`; labels with -100)."""
+    from stance.onnx_export import pad_batch
 
     def pad(features: list[dict]) -> dict[str, torch.Tensor]:
-        batch = {}
-        for key in features[0]:
-            if key == "length":
-                continue
-            width = max(len(f[key]) for f in features)
-            value = PAD_VALUES.get(key, pad_id)
-            batch[key] = torch.tensor([list(f[key]) + [value] * (width - len(f[key])) for f in features])
-        return batch
+        columns = {key: [f[key] for f in features] for key in features[0] if key != "length"}
+        padded = pad_batch(columns, range(len(features)), pad_id, fill={"labels": -100})
+        return {key: torch.from_numpy(array) for key, array in padded.items()}
 
     return pad
 

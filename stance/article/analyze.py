@@ -239,10 +239,7 @@ def analyze_article(analyzer: ArticleAnalyzer, text: str, id: Optional[str] = No
 def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
                      actors: Sequence[ActorEntry] = (), actors_only: bool = False) -> list[ArticleAnalysis]:
     """Analyse many articles in one batch (one spaCy pass, one classifier call); results in input order."""
-    ids = list(ids) if ids is not None else [None] * len(texts)
-    if len(ids) != len(texts):
-        raise InputError(f"{len(texts)} texts but {len(ids)} ids: expected one id per text (or no ids).")
-    return analyzer.analyze_many([article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)])
+    return analyzer.analyze_many(_requests(texts, ids, actors, actors_only))
 
 
 def analyze_batches(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
@@ -250,11 +247,16 @@ def analyze_batches(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Option
                     batch_size: int = 8) -> Iterator[list[ArticleAnalysis]]:
     """Analyse many articles in batches of `batch_size`, pipelined (`ArticleAnalyzer.analyze_stream`):
     yields each batch's results in input order."""
+    requests = _requests(texts, ids, actors, actors_only)
+    return analyzer.analyze_stream(requests[i : i + batch_size] for i in range(0, len(requests), batch_size))
+
+
+def _requests(texts: Sequence[str], ids: Optional[Sequence[str]], actors: Sequence[ActorEntry],
+              actors_only: bool) -> list[AnalyzeRequest]:
     ids = list(ids) if ids is not None else [None] * len(texts)
     if len(ids) != len(texts):
         raise InputError(f"{len(texts)} texts but {len(ids)} ids: expected one id per text (or no ids).")
-    requests = [article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)]
-    return analyzer.analyze_stream(requests[i : i + batch_size] for i in range(0, len(requests), batch_size))
+    return [article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)]
 
 
 def article_request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:

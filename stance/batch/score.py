@@ -44,6 +44,7 @@ class ScoreSummary(BaseModel):
 
 @dataclass
 class ChunkResult:
+    read: int = 0  # input rows in the chunk
     rows: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     scored: int = 0
@@ -65,7 +66,7 @@ class ChunkScorer:
 
     def prepare(self, records: Sequence[Record]) -> "_Prepared":
         """Everything before the model: parse and validate rows (and, for articles, spaCy + rules)."""
-        prepared = _Prepared()
+        prepared = _Prepared(result=ChunkResult(read=len(records)))
         for record in records:
             base = base_row(record.row, record.fields, self.columns)
             try:
@@ -180,9 +181,9 @@ def score_file(input: Path, output: Path, model: str | Path = "stance:latest", m
     bar = _progress_bar(count_rows(input, in_format), first_row, enabled=progress)
     # The next chunk is parsed (articles: spaCy + rules) while the model runs on this one.
     records = chunks(read_records(input, in_format, skip=first_row), chunk_rows)
-    for chunk, result in pipelined(records, lambda chunk: (chunk, scorer.prepare(chunk)), lambda p: (p[0], scorer.finish(p[1]))):
-        out.commit(len(chunk), result.rows, result.rejects, result.scored)
-        bar.update(len(chunk))
+    for result in pipelined(records, scorer.prepare, scorer.finish):
+        out.commit(result.read, result.rows, result.rejects, result.scored)
+        bar.update(result.read)
     bar.close()
     done = out.progress
     output, rejects = out.finish()
