@@ -125,7 +125,7 @@ def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statemen
     assert sum(p.label(e.task) == e.label for p, e in zip(predictions, examples)) >= len(examples) - 1
 
 
-def test_training_rows_group_targets_and_can_add_single_views(tiny_bert) -> None:
+def test_training_rows_group_targets_of_a_statement(tiny_bert) -> None:
     from stance.modeling import ModelSpec, build_model
     from training.train import collate, encoded_label, to_dataset
 
@@ -135,47 +135,9 @@ def test_training_rows_group_targets_and_can_add_single_views(tiny_bert) -> None
     _, tokenizer = build_model(str(tiny_bert), spec)
     grouped = to_dataset(examples, tokenizer, spec)
     assert len(grouped) == 7 and sorted(map(len, grouped["labels"])) == [1] * 6 + [2]
-    both = to_dataset(examples, tokenizer, spec, single_views=True)
-    assert len(both) == 9 and sorted(row[0] for row in both["labels"][7:]) == sorted(encoded_label(e) for e in shared)
-    batch = collate(tokenizer.pad_token_id)(list(both))
-    assert batch["labels"].shape == batch["target_positions"].shape == (9, 2)
-    assert (batch["labels"] == -100).sum() == 8  # one padded slot per single-target row
+    pair = next(row for row in grouped["labels"] if len(row) == 2)
+    assert sorted(pair) == sorted(encoded_label(e) for e in shared)
+    batch = collate(tokenizer.pad_token_id)(list(grouped))
+    assert batch["labels"].shape == batch["target_positions"].shape == (7, 2)
+    assert (batch["labels"] == -100).sum() == 6  # one padded slot per single-target row
 
-
-def test_adversarial_and_rdrop_training_still_fits(tiny_bert, tmp_path) -> None:
-    examples = six_examples() + two_targets_of_one_statement()
-    config = tiny_config(str(tiny_bert), bf16=False, adversarial=0.5, rdrop=1.0)
-    config.model.scheme = "multi"
-    model, tokenizer = fit(config, examples, {"toy-train": examples}, tmp_path)
-    losses = [e["loss"] for e in json.loads((tmp_path / "log_history.json").read_text()) if "loss" in e]
-    assert losses[-1] < losses[0] / 3
-    model.save(tmp_path / "model", tokenizer)
-    predictions = StanceClassifier.from_path(tmp_path / "model", backend="torch").predict([e.item() for e in examples])
-    assert sum(p.label(e.task) == e.label for p, e in zip(predictions, examples)) >= len(examples) - 1
-
-
-def test_consistency_is_zero_for_equal_passes_and_reads_each_rows_task() -> None:
-    import torch
-
-    from training.train import consistency
-
-    first = torch.randn(2, 3, 6)
-    labels = torch.tensor([[0, 4, -100], [5, -100, -100]])  # stance, sentiment / sentiment
-    assert consistency(first, first.clone(), labels).abs() < 1e-6
-    second = first.clone()
-    second[0, 2] += 5.0  # a padded slot: ignored
-    second[0, 0, 3:] += 5.0  # the sentiment columns of a stance target: ignored
-    assert consistency(first, second, labels).abs() < 1e-6
-    second[0, 1, 3] += 2.0  # the sentiment target's own head
-    assert consistency(first, second, labels) > 0.01
-
-
-def test_repeat_mixed_copies_only_statements_whose_targets_differ() -> None:
-    from training.train import repeat_mixed
-
-    shared = two_targets_of_one_statement()
-    examples = six_examples() + shared
-    assert repeat_mixed(examples, 1) == examples
-    repeated = repeat_mixed(examples, 3)
-    assert len(repeated) == len(examples) + 4
-    assert sorted(e.id for e in repeated[len(examples) :]) == ["c#1", "c#2", "u#1", "u#2"]

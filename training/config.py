@@ -63,14 +63,6 @@ class TrainConfig(Strict):
     patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")
     evals_per_epoch: int = Field(1, ge=1)
     threads: Optional[int] = Field(None, ge=1, description="torch threads; all cores if unset.")
-    adversarial: float = Field(0.0, ge=0, description="FGM: perturbation norm on word embeddings (0 = off).")
-    rdrop: float = Field(0.0, ge=0, description="R-Drop: weight of the KL between two dropout passes (0 = off).")
-    mixed_repeats: int = Field(
-        1, ge=1, description="Times each example of a statement whose targets differ in label is seen per epoch."
-    )
-    single_views: bool = Field(
-        False, description="multi encoding: also train on each target of a multi-target statement read alone."
-    )
 
 
 class RegisterConfig(Strict):

@@ -58,27 +58,17 @@ def encoded_label(example: Example) -> int:
     return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
 
 
-def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec, single_views: bool = False):
+def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
     """A datasets.Dataset with one row per encoded sequence: token ids, the positions its targets are
-    read at, their labels, and the length (for length-grouped batches). With `single_views`, targets
-    that share a sequence are also added alone, one sequence each."""
+    read at, their labels, and the length (for length-grouped batches)."""
     from datasets import Dataset
 
     encoded = encode_items(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
-    rows = _rows(encoded, examples)
-    if single_views:
-        shared = [examples[i] for targets in encoded.targets if len(targets) > 1 for i in targets]
-        alone = _rows(encode_items(tokenizer, [e.item() for e in shared], spec.scheme, spec.max_length, group=False), shared)
-        rows = {key: values + alone[key] for key, values in rows.items()}
-    return Dataset.from_dict(rows)
-
-
-def _rows(encoded, examples: Sequence[Example]) -> dict[str, list]:
     rows = dict(encoded.features)
     rows["target_positions"] = encoded.positions
     rows["labels"] = [[encoded_label(examples[i]) for i in targets] for targets in encoded.targets]
     rows["length"] = [len(ids) for ids in rows["input_ids"]]
-    return rows
+    return Dataset.from_dict(rows)
 
 
 def collate(pad_id: int):
@@ -100,20 +90,6 @@ def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
     return sorted(random.Random(seed).sample(ordered, source.max_examples), key=lambda e: e.id)
 
 
-def repeat_mixed(examples: list[Example], times: int) -> list[Example]:
-    """Add `times - 1` copies of every example whose statement has targets of different labels (same task,
-    same holder): the multi-target case (NewsMTSC test-mt) that single-label statements do not teach."""
-    if times <= 1:
-        return examples
-    labels: dict[tuple, set[str]] = {}
-    for e in examples:
-        labels.setdefault((e.task, e.text, e.holder_name), set()).add(e.label)
-    mixed = [e for e in examples if len(labels[(e.task, e.text, e.holder_name)]) > 1]
-    copies = [e.model_copy(update={"id": f"{e.id}#{k}"}) for k in range(1, times) for e in mixed]
-    logger.info("Repeating %d examples of mixed-label statements %d times", len(mixed), times)
-    return examples + copies
-
-
 def compute_metrics(eval_pred) -> dict[str, float]:
     """F1m and accuracy of a dev set: its task's, or the mean over its tasks when it has both."""
     logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -129,21 +105,6 @@ def compute_metrics(eval_pred) -> dict[str, float]:
     return {key: float(np.mean([m[key] for m in scores])) for key in ("f1m", "accuracy")}
 
 
-def consistency(first: torch.Tensor, second: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """R-Drop: symmetric KL between two dropout passes' class distributions at the labelled positions."""
-    keep = labels.reshape(-1) >= 0
-    tasks = labels.reshape(-1)[keep] // 3
-    rows = torch.arange(tasks.numel(), device=labels.device)
-
-    def log_probs(logits: torch.Tensor) -> torch.Tensor:
-        flat = logits.reshape(-1, logits.size(-1))[keep].float()
-        return flat.view(-1, len(TASKS), 3)[rows, tasks].log_softmax(-1)
-
-    p, q = log_probs(first), log_probs(second)
-    kl = torch.nn.functional.kl_div
-    return (kl(p, q, log_target=True, reduction="batchmean") + kl(q, p, log_target=True, reduction="batchmean")) / 2
-
-
 def _trainer_class():
     from transformers import Trainer
 
@@ -156,35 +117,6 @@ def _trainer_class():
 
         selection: Sequence[str] = ()
         patience: int = 2
-        adversarial: float = 0.0
-        rdrop: float = 0.0
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            if not (self.rdrop and model.training):
-                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-            first, second = model(**inputs), model(**inputs)  # two dropout masks
-            loss = (first["loss"] + second["loss"]) / 2
-            loss = loss + self.rdrop * consistency(first["logits"], second["logits"], inputs["labels"])
-            return (loss, first) if return_outputs else loss
-
-        def training_step(self, model, inputs, num_items_in_batch=None):
-            loss = super().training_step(model, inputs, num_items_in_batch)
-            if self.adversarial:
-                self._adversarial_step(model, inputs)
-            return loss
-
-        def _adversarial_step(self, model, inputs) -> None:
-            """FGM: add the loss at word embeddings moved `adversarial` along their gradient's direction."""
-            weight = model.encoder.get_input_embeddings().weight
-            norm = weight.grad.norm() if weight.grad is not None else torch.tensor(0.0)
-            if not torch.isfinite(norm) or norm == 0:
-                return
-            delta = self.adversarial * weight.grad / norm
-            weight.data.add_(delta)
-            with self.compute_loss_context_manager():
-                loss = self.compute_loss(model, self._prepare_inputs(inputs))
-            self.accelerator.backward(loss / self.current_gradient_accumulation_steps)
-            weight.data.sub_(delta)
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
             metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
@@ -220,7 +152,7 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
     model, tokenizer = build_model(resolve_base(config.model.base), spec)
     model.label_smoothing = config.train.label_smoothing
-    train_ds = to_dataset(train, tokenizer, spec, config.train.single_views)
+    train_ds = to_dataset(train, tokenizer, spec)
     dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
     steps_per_epoch = max(1, -(-len(train_ds) // config.train.batch_size))
     eval_steps = max(1, -(-steps_per_epoch // config.train.evals_per_epoch))
@@ -253,8 +185,6 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     trainer_cls = _trainer_class()
     trainer_cls.selection = [n.replace(":", "-") for n in config.data.selection] or list(dev_ds)
     trainer_cls.patience = config.train.patience
-    trainer_cls.adversarial = config.train.adversarial
-    trainer_cls.rdrop = config.train.rdrop
     trainer = trainer_cls(
         model=model,
         args=args,
@@ -319,7 +249,7 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     train_sets = load_sources(config, config.data.train)
     dev = load_sources(config, config.data.dev)
     test = load_sources(config, config.data.test)
-    train_examples = repeat_mixed([e for examples in train_sets.values() for e in examples], config.train.mixed_repeats)
+    train_examples = [e for examples in train_sets.values() for e in examples]
     logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
     model, tokenizer = fit(config, train_examples, dev, run_dir)
     model_dir = run_dir / "model"
