@@ -14,7 +14,7 @@
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
 tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32), `STANCE_GAZETTEER` another
-actor gazetteer than data/actors/gazetteer.yaml (bentofile.yaml puts that one in the Bento). The model is
+actor gazetteer than stance/article/gazetteer.yaml (bentofile.yaml puts that one in the Bento). The model is
 declared at class scope so that `bentoml build` packages it into the Bento.
 """
 

@@ -2,7 +2,7 @@
 directly (lazy, once-only loading of spaCy and the gazetteer) and one `bentoml serve` on a free
 127.0.0.1 port (`stance.local_server`, as tests/test_service.py). The tiny untrained model of
 tests/test_article_fixtures.py is registered in a temporary store, so stance labels are arbitrary and
-the tests check structure, statuses and messages; the gazetteer is the shipped data/actors/gazetteer.yaml.
+the tests check structure, statuses and messages; the gazetteer is the shipped stance/article/gazetteer.yaml.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Checks of the data files the project owns: the actor gazetteer and the annotated evaluation set.
 
-Light and hermetic: reads data/actors/*.yaml|txt and data/evalset/*, nothing else.
+Light and hermetic: reads the shipped gazetteer, data/actors/un_members.txt and data/evalset/*, nothing else.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from stance.labels import STANCE_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
-GAZETTEER = ROOT / "data" / "actors" / "gazetteer.yaml"
+GAZETTEER = ROOT / "stance" / "article" / "gazetteer.yaml"
 UN_MEMBERS = ROOT / "data" / "actors" / "un_members.txt"
 EVALSET_DIR = ROOT / "data" / "evalset"
 ARTICLES = EVALSET_DIR / "articles.jsonl"

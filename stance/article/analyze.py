@@ -141,7 +141,7 @@ class ArticleAnalyzer:
         elif not looks_english(doc):
             pending.warnings.append("The text does not look like English: actors, speakers and stances are unreliable.")
         if not self.gazetteer.actors:
-            pending.warnings.append("No actor gazetteer loaded (data/actors/gazetteer.yaml): only spaCy entities are linked.")
+            pending.warnings.append("The actor gazetteer is empty: only spaCy entities are linked.")
         if doc.text.strip() and not pending.linked.mentions:
             pending.warnings.append("No actors found: no stances to report.")
         return pending

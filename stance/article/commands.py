@@ -69,7 +69,7 @@ def analyze_cmd(
     actors: Optional[Path] = typer.Option(None, "--actors", help="YAML/JSON actor list added to the gazetteer."),
     actors_only: bool = typer.Option(False, "--actors-only", help="Report only the actors of --actors."),
     model: str = typer.Option("stance:latest", help="Model tag or directory."),
-    gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: data/actors/gazetteer.yaml]."),
+    gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: stance/article/gazetteer.yaml]."),
     encoding: str = typer.Option("utf-8", help="Text encoding of the files."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write to this file instead of standard output."),
     batch_size: int = typer.Option(8, min=1, help="Articles per batch (one spaCy pass, one classifier call; batches are pipelined)."),
@@ -103,7 +103,7 @@ def _table(metrics: dict) -> str:
 def evalset_cmd(
     evalset: Optional[Path] = typer.Option(None, help="Gold articles (JSONL) [default: data/evalset/articles.jsonl]."),
     model: str = typer.Option("stance:latest", help="Model tag or directory."),
-    gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: data/actors/gazetteer.yaml]."),
+    gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: stance/article/gazetteer.yaml]."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write the metrics as JSON here."),
 ) -> None:
     """Score article analysis on the annotated evaluation set: mentions, linking, speakers, triples."""

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from stance.errors import InputError
 
 ActorType = Literal["person", "state", "organisation", "group", "place"]
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "actors" / "gazetteer.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent / "gazetteer.yaml"
+"""The gazetteer shipped inside the package (package data: installed with the wheel and put in the Bento)."""
 SurfaceKind = Literal["name", "alias", "demonym", "capital", "metonym", "ambiguous"]
 _NO_PLURAL = re.compile(r"(s|sh|ch|ese|x|z)$")
 
@@ -129,8 +130,13 @@ class ActorGazetteer:
 
     @classmethod
     def default(cls) -> "ActorGazetteer":
-        """The gazetteer shipped in data/actors/, or an empty one (with NER only) when it is absent."""
-        return cls.from_file(DEFAULT_PATH) if DEFAULT_PATH.exists() else cls([])
+        """The gazetteer shipped with the package (`DEFAULT_PATH`)."""
+        if not DEFAULT_PATH.is_file():
+            raise InputError(
+                f"The shipped actor gazetteer {DEFAULT_PATH} is missing: expected it as package data of "
+                f"stance. Fix: reinstall the package (`pip install .`), or pass a gazetteer file explicitly."
+            )
+        return cls.from_file(DEFAULT_PATH)
 
 
 def read_actor_file(path: Path) -> list[ActorEntry]:

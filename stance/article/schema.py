@@ -22,7 +22,7 @@ class AnalyzeRequest(_Model):
     text: str = Field(min_length=1, description="The article as plain text (any length up to 2,000,000 characters).")
     id: Optional[str] = Field(None, description="Your id for the article, echoed in the result.")
     actors: list[ActorEntry] = Field(
-        default_factory=list, description="Actors to add to the gazetteer (same fields as data/actors/gazetteer.yaml)."
+        default_factory=list, description="Actors to add to the gazetteer (same fields as stance/article/gazetteer.yaml)."
     )
     actors_only: bool = Field(False, description="Report only the actors given in `actors` (holders and targets).")
 
