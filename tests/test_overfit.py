@@ -141,24 +141,3 @@ def test_training_rows_group_targets_of_a_statement(tiny_bert) -> None:
     assert batch["labels"].shape == batch["target_positions"].shape == (7, 2)
     assert (batch["labels"] == -100).sum() == 6  # one padded slot per single-target row
 
-
-
-def test_swap_names_rewrites_every_target_of_a_statement_and_keeps_spans_right() -> None:
-    from training.train import swap_names
-
-    text = "Obama praised Merkel, but Putin was silent."
-    spans = [(0, 5), (14, 20), (26, 31)]
-    labels = ["positive", "positive", "neutral"]
-    examples = [
-        Example(id=str(i), text=text, target_span=span, task="sentiment", label=label, dataset="toy", split="train")
-        for i, (span, label) in enumerate(zip(spans, labels))
-    ]
-    added = swap_names(examples, 2, seed=1)[len(examples) :]
-    assert len(added) == 6 and {e.id for e in added} == {"0~1", "1~1", "2~1", "0~2", "1~2", "2~2"}
-    for copy in added:
-        original = examples[int(copy.id[0])]
-        assert copy.label == original.label and copy.text != text
-        assert copy.text[slice(*copy.target_span)] in {"Obama", "Merkel", "Putin"}
-    first = [e for e in added if e.id.endswith("~1")]
-    assert len({e.text[slice(*e.target_span)] for e in first}) == 3  # one name per span
-    assert swap_names(examples, 0, seed=1) == examples

@@ -63,7 +63,6 @@ class TrainConfig(Strict):
     patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")
     evals_per_epoch: int = Field(1, ge=1)
     threads: Optional[int] = Field(None, ge=1, description="torch threads; all cores if unset.")
-    swap_names: int = Field(0, ge=0, description="Copies of each sentiment statement with target names swapped.")
 
 
 class RegisterConfig(Strict):

@@ -90,44 +90,6 @@ def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
     return sorted(random.Random(seed).sample(ordered, source.max_examples), key=lambda e: e.id)
 
 
-def swap_names(examples: list[Example], copies: int, seed: int) -> list[Example]:
-    """Add `copies` versions of each sentiment statement with its capitalised target mentions replaced by
-    other targets' names (one name per span, all targets of the statement kept), so that the label must
-    come from the context rather than from who the target is."""
-    if copies <= 0:
-        return examples
-    rng = random.Random(seed)
-    groups: dict[str, list[Example]] = {}
-    for e in examples:
-        if e.task == "sentiment" and e.target_span and not e.holder_span and e.text[e.target_span[0]].isupper():
-            groups.setdefault(e.text, []).append(e)
-    mentions = {e.text[slice(*e.target_span)] for group in groups.values() for e in group}
-    pool = sorted(m for m in mentions if len(m.split()) <= 3 and m.replace(" ", "").replace(".", "").isalpha())
-    added = []
-    for k in range(1, copies + 1):
-        for group in groups.values():
-            added += _swapped(group, pool, rng, k)
-    logger.info("Added %d name-swapped examples", len(added))
-    return examples + added
-
-
-def _swapped(group: list[Example], pool: list[str], rng: random.Random, k: int) -> list[Example]:
-    spans = sorted({tuple(e.target_span) for e in group})
-    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
-        return []  # overlapping mentions: no consistent rewrite
-    names = dict(zip(spans, rng.sample(pool, len(spans))))
-    text, shift, moved = group[0].text, 0, {}
-    for start, end in spans:
-        new = names[(start, end)]
-        moved[(start, end)] = (start + shift, start + shift + len(new))
-        shift += len(new) - (end - start)
-    for start, end in reversed(spans):
-        text = text[:start] + names[(start, end)] + text[end:]
-    return [
-        e.model_copy(update={"id": f"{e.id}~{k}", "text": text, "target_span": moved[tuple(e.target_span)]}) for e in group
-    ]
-
-
 def compute_metrics(eval_pred) -> dict[str, float]:
     """F1m and accuracy of a dev set: its task's, or the mean over its tasks when it has both."""
     logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -287,7 +249,7 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     train_sets = load_sources(config, config.data.train)
     dev = load_sources(config, config.data.dev)
     test = load_sources(config, config.data.test)
-    train_examples = swap_names([e for examples in train_sets.values() for e in examples], config.train.swap_names, config.train.seed)
+    train_examples = [e for examples in train_sets.values() for e in examples]
     logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
     model, tokenizer = fit(config, train_examples, dev, run_dir)
     model_dir = run_dir / "model"
