@@ -171,9 +171,9 @@ class Encoded:
     """Per sequence, the token index each of those items is read at (0, [CLS], if it has no marker)."""
 
 
-def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int, group: bool = True) -> Encoded:
-    """Group (unless `group` is False), encode and tokenize `items`; each item is in exactly one sequence."""
-    groups = group_items(items, scheme) if group else [[i] for i in range(len(items))]
+def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int) -> Encoded:
+    """Group, encode and tokenize `items`; each item appears in exactly one sequence."""
+    groups = group_items(items, scheme)
     encoded = _tokenize(tokenizer, items, groups, scheme, max_length)
     # A multi-target sequence cut by the token limit lost markers: its items are encoded one by one.
     cut = [r for r, targets in enumerate(encoded.targets) if len(targets) != len(encoded.positions[r])]

@@ -140,4 +140,3 @@ def test_training_rows_group_targets_of_a_statement(tiny_bert) -> None:
     batch = collate(tokenizer.pad_token_id)(list(grouped))
     assert batch["labels"].shape == batch["target_positions"].shape == (7, 2)
     assert (batch["labels"] == -100).sum() == 6  # one padded slot per single-target row
-
