@@ -71,7 +71,6 @@ class StanceModel(nn.Module):
         self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
         self.head = nn.Linear(width, n_out)
         self.label_smoothing = 0.0  # set by training only
-        self.distill_weight = 0.0
 
     @property
     def config(self):  # Trainer and pipelines look for `model.config`
@@ -107,7 +106,6 @@ class StanceModel(nn.Module):
         token_type_ids: Optional[torch.Tensor] = None,
         target_positions: Optional[torch.Tensor] = None,
         labels: Optional[torch.Tensor] = None,
-        soft: Optional[torch.Tensor] = None,
     ) -> dict[str, torch.Tensor]:
         """Logits (batch, k, 6): columns 0-2 the stance head, 3-5 the sentiment head, read at
         `target_positions` (batch, k) (see `stance.encoding.Encoded.positions`), or at every token when
@@ -123,17 +121,6 @@ class StanceModel(nn.Module):
             keep = labels.reshape(-1) >= 0
             flat = logits.reshape(-1, logits.size(-1))[keep]
             out["loss"] = task_loss(flat, labels.reshape(-1)[keep], self.label_smoothing)
-            if soft is not None:
-                probs = soft.reshape(-1, 3)[keep]
-                task = labels.reshape(-1)[keep] // 3
-                has = probs[:, 0] >= 0
-                if has.any():
-                    per_task = flat.view(flat.size(0), len(TASKS), 3)
-                    rows = torch.arange(flat.size(0), device=flat.device)
-                    logp = torch.log_softmax(per_task[rows, task].float(), -1)[has]
-                    kd = -(probs[has] * logp).sum(-1).mean()
-                    w = self.distill_weight
-                    out["loss"] = (1 - w) * out["loss"] + w * kd
         return out
 
     def save(self, path: Path, tokenizer) -> None:

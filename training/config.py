@@ -58,10 +58,6 @@ class TrainConfig(Strict):
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     weight_decay: float = Field(0.01, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1)
-    layer_decay: float = Field(1.0, gt=0, le=1)
-    head_lr: Optional[float] = Field(None, gt=0)
-    teacher: Optional[str] = None
-    distill_weight: float = Field(0.5, ge=0, le=1)
     seed: int = 42
     bf16: bool = True
     patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")

@@ -17,7 +17,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import tomli_w
@@ -58,30 +58,7 @@ def encoded_label(example: Example) -> int:
     return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
 
 
-def teacher_probs(teacher: str, examples: Sequence[Example], batch_size: int = 64) -> list[list[float]]:
-    """Per sentiment example, the teacher's class probabilities ([-1, -1, -1] for the others)."""
-    from stance.modeling import load_model_dir
-
-    model, tokenizer, spec = load_model_dir(Path(teacher))
-    model.eval()
-    chosen = [i for i, e in enumerate(examples) if e.task == "sentiment"]
-    encoded = encode_items(tokenizer, [examples[i].item() for i in chosen], spec.scheme, spec.max_length)
-    out: list[list[float]] = [[-1.0, -1.0, -1.0] for _ in examples]
-    pad = collate(tokenizer.pad_token_id or 0)
-    order = sorted(range(len(encoded.targets)), key=lambda i: len(encoded.features["input_ids"][i]))
-    t = TASKS.index("sentiment")
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            feats = [{**{k: encoded.features[k][i] for k in encoded.features}, "target_positions": encoded.positions[i]} for i in rows]
-            logits = model(**pad(feats))["logits"].float()
-            for r, i in enumerate(rows):
-                for j, ex in enumerate(encoded.targets[i]):
-                    out[chosen[ex]] = torch.softmax(logits[r, j, 3 * t : 3 * t + 3], -1).tolist()
-    return out
-
-
-def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec, soft: Optional[list] = None):
+def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
     """A datasets.Dataset with one row per encoded sequence: token ids, the positions its targets are
     read at, their labels, and the length (for length-grouped batches)."""
     from datasets import Dataset
@@ -91,8 +68,6 @@ def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec, soft: Op
     rows["target_positions"] = encoded.positions
     rows["labels"] = [[encoded_label(examples[i]) for i in targets] for targets in encoded.targets]
     rows["length"] = [len(ids) for ids in rows["input_ids"]]
-    if soft is not None:
-        rows["soft"] = [[p for i in targets for p in soft[i]] for targets in encoded.targets]
     return Dataset.from_dict(rows)
 
 
@@ -101,16 +76,9 @@ def collate(pad_id: int):
     from stance.onnx_export import pad_batch
 
     def pad(features: list[dict]) -> dict[str, torch.Tensor]:
-        columns = {key: [f[key] for f in features] for key in features[0] if key not in ("length", "soft")}
+        columns = {key: [f[key] for f in features] for key in features[0] if key != "length"}
         padded = pad_batch(columns, range(len(features)), pad_id, fill={"labels": -100})
-        out = {key: torch.from_numpy(array) for key, array in padded.items()}
-        if "soft" in features[0]:
-            width = out["labels"].size(1) * 3
-            soft = torch.full((len(features), width), -1.0)
-            for r, f in enumerate(features):
-                soft[r, : len(f["soft"])] = torch.tensor(f["soft"])
-            out["soft"] = soft
-        return out
+        return {key: torch.from_numpy(array) for key, array in padded.items()}
 
     return pad
 
@@ -170,26 +138,6 @@ def _trainer_class():
     return StanceTrainer
 
 
-def param_groups_optimizer(model, config: Config):
-    lr, decay, wd = config.train.learning_rate, config.train.layer_decay, config.train.weight_decay
-    layers = model.encoder.config.num_hidden_layers
-    groups = {}
-    for name, param in model.named_parameters():
-        if name.startswith("encoder.embeddings"):
-            rate = lr * decay ** (layers + 1)
-        elif name.startswith("encoder.encoder.layer."):
-            i = int(name.split(".")[3])
-            rate = lr * decay ** (layers - i)
-        elif name.startswith("encoder."):
-            rate = lr
-        else:
-            rate = config.train.head_lr or lr
-        no_wd = name.endswith("bias") or "LayerNorm" in name
-        groups.setdefault((rate, no_wd), []).append(param)
-    logger.info("param groups: %s", sorted((r, n, len(p)) for (r, n), p in groups.items()))
-    return torch.optim.AdamW([{"params": p, "lr": r, "weight_decay": 0.0 if n else wd} for (r, n), p in groups.items()], lr=lr)
-
-
 def dev_name(source: Source) -> str:
     return f"{source.dataset}-{source.split}".replace(":", "-")
 
@@ -204,12 +152,7 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
     spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
     model, tokenizer = build_model(resolve_base(config.model.base), spec)
     model.label_smoothing = config.train.label_smoothing
-    soft = None
-    if config.train.teacher:
-        soft = teacher_probs(config.train.teacher, train)
-        model.distill_weight = config.train.distill_weight
-        logger.info("teacher probabilities for %d of %d examples", sum(p[0] >= 0 for p in soft), len(soft))
-    train_ds = to_dataset(train, tokenizer, spec, soft)
+    train_ds = to_dataset(train, tokenizer, spec)
     dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
     steps_per_epoch = max(1, -(-len(train_ds) // config.train.batch_size))
     eval_steps = max(1, -(-steps_per_epoch // config.train.evals_per_epoch))
@@ -239,7 +182,6 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         report_to="none",
         disable_tqdm=False,
     )
-    optimizer = param_groups_optimizer(model, config) if (config.train.layer_decay < 1 or config.train.head_lr) else None
     trainer_cls = _trainer_class()
     trainer_cls.selection = [n.replace(":", "-") for n in config.data.selection] or list(dev_ds)
     trainer_cls.patience = config.train.patience
@@ -251,7 +193,6 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         processing_class=tokenizer,
         data_collator=collate(tokenizer.pad_token_id or 0),
         compute_metrics=compute_metrics,
-        optimizers=(optimizer, None),
     )
     trainer.train()
     (run_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
