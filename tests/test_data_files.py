@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from stance.article.gazetteer import DEFAULT_PATH as GAZETTEER
 from stance.labels import STANCE_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
-GAZETTEER = ROOT / "stance" / "article" / "gazetteer.yaml"
 UN_MEMBERS = ROOT / "data" / "actors" / "un_members.txt"
 EVALSET_DIR = ROOT / "data" / "evalset"
 ARTICLES = EVALSET_DIR / "articles.jsonl"

@@ -36,13 +36,13 @@ from typing import Any
 
 import yaml
 
+from stance.article.gazetteer import DEFAULT_PATH as GAZETTEER_PATH
 from stance.errors import DataError
 from stance.labels import STANCE_LABELS
 
 EVALSET_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = EVALSET_DIR / "source"
 OUTPUT_PATH = EVALSET_DIR / "articles.jsonl"
-GAZETTEER_PATH = EVALSET_DIR.parents[1] / "stance" / "article" / "gazetteer.yaml"
 
 HEADER_KEYS = ("id", "title", "source", "url", "licence")
 MENTION = re.compile(r"\[\[([^\[\]|]+)\|([^\[\]|]+)\]\]")
