@@ -134,7 +134,8 @@ def main() -> None:
 
     model_dir = resolve_model_path(args.model)
     items = load_items(args.n)
-    default = StanceClassifier.from_path(model_dir).backend_name
+    served = StanceClassifier.from_path(model_dir).backend  # what `auto` serves on this CPU
+    default = served.name if served.name != "torch" else ("torch-bf16" if served.bf16 else "torch-fp32")
     # (label, backend, batch size, callable, items per call); the baseline gets one pair per call.
     configs: list[tuple[str, str, int, Callable, int]] = [("pipeline", "torch-fp32", 1, naive_pipeline(model_dir), 16)]
     for backend in args.backends.split(","):

@@ -158,6 +158,12 @@ class ServiceInfo(BaseModel):
     backend: str = Field(
         description="Inference backend: onnx-int8, onnx-fp32 or torch.", json_schema_extra=_example("onnx-int8")
     )
+    int8_probe: Optional[dict] = Field(
+        None,
+        description="The int8 check run at load on this CPU (agreement with fp32 labels, mean/max probability "
+        "drift, passed); when it failed, the backend is onnx-fp32. null when no probe ran.",
+        json_schema_extra=_example({"n": 256, "agreement": 0.998, "mean_drift": 0.0021, "max_drift": 0.061, "passed": True, "checked": "onnx-int8"}),
+    )
     label_sets: dict[str, list[str]] = Field(
         description="Labels of each head, in model order.",
         json_schema_extra=_example({"stance": list(STANCE_LABELS), "sentiment": list(SENTIMENT_LABELS)}),

@@ -1,12 +1,14 @@
 """Inference backends: run one padded batch through the model and return its (n, 6) logits.
 
 `StanceClassifier` does the encoding, batching and labelling; a backend only runs the network.
-- `torch`: the `StanceModel` itself, under bf16 autocast when the CPU has native bf16 (AVX-512 BF16/AMX).
+- `torch`: the `StanceModel` itself, on the GPU when there is one, under bf16 autocast where bf16 is
+  native (`stance.precision`: AVX-512 BF16/AMX CPUs, bf16-capable GPUs), in fp32 elsewhere.
 - `onnx-int8` / `onnx-fp32`: ONNX Runtime sessions on the graphs `stance.onnx_export` writes into the
   model directory at registration (`model.int8.onnx`, `model.onnx`). They need neither the PyTorch
   weights nor autograd, so a service on them loads faster and uses less memory.
 `auto` resolves to `onnx-int8` when the model directory has it (and registration did not measure it
-below the parity bar), else `torch`.
+below the parity bar), else to `onnx-fp32` when it is there, else `torch`; `StanceClassifier.from_path`
+then checks int8 on this CPU with the stored probe (`stance.int8_probe`) and falls back to `onnx-fp32`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from stance.errors import ModelNotFoundError
+from stance.precision import detect_hardware, resolve_precision
 from stance.onnx_export import ONNX_FP32, ONNX_INT8, ONNX_REPORT
 
 Backend = Literal["auto", "torch", "onnx-int8", "onnx-fp32"]
@@ -41,29 +44,28 @@ class InferenceBackend(Protocol):
         """Logits of each batch, in order."""
 
 
-def bf16_supported() -> bool:
-    """True when the CPU runs bf16 matrix products natively (else autocast would be slower, not faster)."""
-    return torch.backends.mkldnn.is_available() and torch.cpu._is_avx512_bf16_supported()
-
-
 class TorchBackend:
-    """The PyTorch `StanceModel`, in inference mode, optionally under bf16 autocast."""
+    """The PyTorch `StanceModel`, in inference mode, on the GPU when there is one; under bf16 autocast
+    where bf16 is native (`bf16=None`, `stance.precision`'s `auto`) or when `bf16=True`."""
 
     name = "torch"
     workers = 1  # PyTorch parallelises inside each operator
 
-    def __init__(self, model: torch.nn.Module, bf16: Optional[bool] = None) -> None:
-        self.model = model.eval()
-        self.bf16 = bf16_supported() if bf16 is None else bf16
+    def __init__(self, model: torch.nn.Module, bf16: Optional[bool] = None, device: Optional[str] = None) -> None:
+        choice = resolve_precision("auto" if bf16 is None else ("bf16" if bf16 else "fp32"), detect_hardware())
+        self.device = device or choice.device
+        self.bf16 = choice.precision == "bf16"
+        self.model = model.to(self.device).eval()
 
     def map(self, batches: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
         return [self(batch) for batch in batches]
 
     def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+        device_type = torch.device(self.device).type
+        autocast = torch.autocast(device_type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
-            logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()})["logits"]
-        return logits.float().numpy()
+            logits = self.model(**{k: torch.from_numpy(v).to(self.device) for k, v in batch.items()})["logits"]
+        return logits.float().cpu().numpy()
 
 
 class OnnxBackend:
@@ -110,7 +112,9 @@ def resolve_backend(model_dir: Path, backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"Unknown backend {backend!r}: expected one of {list(BACKENDS)}.")
     if backend == "auto":
-        return "onnx-int8" if (Path(model_dir) / ONNX_INT8).is_file() and _int8_parity_ok(Path(model_dir)) else "torch"
+        if (Path(model_dir) / ONNX_INT8).is_file() and _int8_parity_ok(Path(model_dir)):
+            return "onnx-int8"
+        return "onnx-fp32" if (Path(model_dir) / ONNX_FP32).is_file() else "torch"
     if backend in ONNX_FILES and not (Path(model_dir) / ONNX_FILES[backend]).is_file():
         raise ModelNotFoundError(
             f"Backend {backend!r} needs {ONNX_FILES[backend]} in {model_dir}, which is missing "

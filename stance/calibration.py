@@ -155,10 +155,16 @@ def fit_task_temperatures(logits: np.ndarray, examples: Sequence["Example"], lab
     }
 
 
-def calibrate_model_dir(model_dir: Path, dev: Sequence["Example"], classifier: Optional["StanceClassifier"] = None) -> dict[str, float]:
+def calibrate_model_dir(
+    model_dir: Path,
+    dev: Sequence["Example"],
+    classifier: Optional["StanceClassifier"] = None,
+    logits=None,
+) -> dict[str, float]:
     """Fit per-task temperatures on `dev`, write them into `model_dir/stance.json` and return them.
 
-    `classifier` (loaded from `model_dir`) is reused when given and gets the new temperatures too.
+    `classifier` (loaded from `model_dir`) is reused when given and gets the new temperatures too;
+    `logits` are its raw logits on `dev` when the caller has them already.
     """
     from stance.classifier import StanceClassifier
     from stance.modeling import SPEC_FILE, ModelSpec
@@ -166,7 +172,9 @@ def calibrate_model_dir(model_dir: Path, dev: Sequence["Example"], classifier: O
     if not dev:
         raise InputError("No dev examples to fit a temperature on. Fix: configure data.dev in the training config.")
     classifier = classifier or StanceClassifier.from_path(model_dir)
-    logits = classifier.logits([e.item() for e in dev]).numpy()  # raw logits: the spec's temperature is not applied
+    if logits is None:
+        logits = classifier.logits([e.item() for e in dev])
+    logits = np.asarray(logits)  # raw logits: the spec's temperature is not applied
     temperature = fit_task_temperatures(logits, dev, classifier.spec.label_sets)
     path = Path(model_dir) / SPEC_FILE
     spec = ModelSpec.model_validate(json.loads(path.read_text()))

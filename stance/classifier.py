@@ -8,6 +8,7 @@ cut to a window around the target by the encoding, so any valid `Item` can be cl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -20,7 +21,10 @@ from stance.calibration import check_abstain_threshold, decide
 from stance.encoding import Encoded, encode_items
 from stance.modeling import ModelSpec, StanceModel, load_tokenizer_and_spec
 from stance.onnx_export import pad_batch
+from stance.precision import detect_hardware
 from stance.schema import Item
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class StanceClassifier:
         self.n_stance = len(spec.label_sets["stance"])
         self.abstain_below = check_abstain_threshold(abstain_below)
         """Top probability under which a head answers `uncertain` instead of a label (None: never)."""
+        self.probe: Optional[dict] = None
+        """The int8 probe's result when `backend="auto"` checked it at load (`stance.int8_probe`)."""
 
     @classmethod
     def from_path(
@@ -80,14 +86,25 @@ class StanceClassifier:
         """
         path = Path(path)
         name = resolve_backend(path, backend) if path.is_dir() else backend
+        options = {"batch_size": batch_size, "abstain_below": abstain_below}
         if name == "torch" or not path.is_dir():
             from stance.modeling import load_model_dir
 
             model, tokenizer, spec = load_model_dir(path)  # also names what is missing from `path`
-            return cls(model, tokenizer, spec, batch_size=batch_size, bf16=bf16, abstain_below=abstain_below)
+            return cls(model, tokenizer, spec, bf16=bf16, **options)
         tokenizer, spec = load_tokenizer_and_spec(path)
-        backend = OnnxBackend(path / ONNX_FILES[name], name, threads)
-        return cls(backend, tokenizer, spec, batch_size=batch_size, abstain_below=abstain_below)
+        classifier = cls(OnnxBackend(path / ONNX_FILES[name], name, threads), tokenizer, spec, **options)
+        if backend == "auto" and name == "onnx-int8":
+            classifier.probe = classifier._check_probe(path)
+            if classifier.probe is not None and not classifier.probe["passed"]:
+                # The int8 graph does not hold on this CPU: fp32 ONNX is exact and still faster than torch.
+                fallback = OnnxBackend(path / ONNX_FILES["onnx-fp32"], "onnx-fp32", threads)
+                logger.warning(
+                    "int8 probe failed on this CPU (%s): agreement %.4f, mean |dp| %.4f; serving onnx-fp32 instead.",
+                    detect_hardware().cpu_class, classifier.probe["agreement"], classifier.probe["mean_drift"],
+                )
+                classifier.backend = fallback
+        return classifier
 
     @classmethod
     def from_ref(cls, ref: str | Path, **kwargs) -> "StanceClassifier":
@@ -144,11 +161,30 @@ class StanceClassifier:
         """Labels and class probabilities of both heads for each item, in input order."""
         if not items:
             return []
-        logits = self.logits(items)
+        return self.decode(self.logits(items))
+
+    def probabilities(self, items: Sequence[Item]) -> np.ndarray:
+        """(n, 6) calibrated class probabilities, stance columns then sentiment, in input order."""
+        return np.concatenate(self._probs(self.logits(items)), axis=1)
+
+    def _check_probe(self, model_dir: Path) -> Optional[dict]:
+        """Run the model directory's stored probe on this classifier (None when there is none)."""
+        from stance.int8_probe import compare, read_probe
+
+        probe = read_probe(model_dir)
+        if probe is None:
+            return None
+        items, reference = probe
+        return {**compare(reference, self.probabilities(items), self.n_stance), "checked": self.backend_name}
+
+    def _probs(self, logits: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        return self._softmax(logits[:, : self.n_stance], "stance"), self._softmax(logits[:, self.n_stance :], "sentiment")
+
+    def decode(self, logits: torch.Tensor) -> list[Prediction]:
+        """Predictions from raw logits (`logits`' output): temperature, softmax, label (or `uncertain`)."""
         stance_labels = self.spec.label_sets["stance"]
         sentiment_labels = self.spec.label_sets["sentiment"]
-        stance_p = self._softmax(logits[:, : self.n_stance], "stance")
-        sentiment_p = self._softmax(logits[:, self.n_stance :], "sentiment")
+        stance_p, sentiment_p = self._probs(logits)
         return [
             Prediction(
                 stance=decide(stance_labels, sp, self.abstain_below),

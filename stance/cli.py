@@ -62,13 +62,21 @@ def train_cmd(
     set_: Optional[List[str]] = typer.Option(None, "--set", help="Dotted override, e.g. train.epochs=2 (repeatable)."),
     runs_dir: Path = typer.Option(Path("runs"), help="Where run directories go."),
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing if a model is registered already."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Time a few steps, print the run's estimate and exit."),
     verbose: bool = typer.Option(True, help="Log progress."),
 ) -> None:
     """Fine-tune, evaluate on dev and test, and register the best model."""
-    from training.pipeline import train_from_file
+    from training.pipeline import estimate_from_file, train_from_file
 
     if verbose:
         _log_progress()
+    if dry_run:
+        try:
+            estimate = estimate_from_file(config, set_ or [])
+        except StanceError as err:
+            _fail(err)
+        typer.echo(estimate.line())
+        return
     try:
         outcome = train_from_file(config, set_ or [], runs_dir, if_missing)
     except StanceError as err:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from stance.classifier import StanceClassifier
+from stance.classifier import Prediction, StanceClassifier
 from stance.metrics import classification_metrics
 from stance.errors import InputError
 from stance.schema import Example, read_examples
@@ -19,7 +19,11 @@ def group_key(example: Example) -> str:
 
 def evaluate_examples(classifier: StanceClassifier, examples: Sequence[Example]) -> dict[str, dict]:
     """Predict every example once; return {"dataset:split:task": metrics} sorted by key."""
-    predictions = classifier.predict([example.item() for example in examples])
+    return evaluate_predictions(examples, classifier.predict([example.item() for example in examples]))
+
+
+def evaluate_predictions(examples: Sequence[Example], predictions: Sequence[Prediction]) -> dict[str, dict]:
+    """{"dataset:split:task": metrics} of `predictions` (one per example, in order), sorted by key."""
     groups: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for example, prediction in zip(examples, predictions):
         gold, pred = groups[group_key(example)]

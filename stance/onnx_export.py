@@ -229,11 +229,19 @@ def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
     from stance.evaluation import group_key
     from stance.metrics import classification_metrics
 
+    from stance.int8_probe import PROBE_SIZE, compare, write_probe
+
     items = [example.item() for example in examples]
+    classifiers = {name: StanceClassifier.from_path(model_dir, backend=backend, bf16=False) for name, backend in (("fp32", "torch"), ("int8", "onnx-int8"))}
     labels = {}
-    for name, backend in (("fp32", "torch"), ("int8", "onnx-int8")):
-        predictions = StanceClassifier.from_path(model_dir, backend=backend, bf16=False).predict(items)
-        labels[name] = [p.label(e.task) for p, e in zip(predictions, examples)]
+    for name, classifier in classifiers.items():
+        labels[name] = [p.label(e.task) for p, e in zip(classifier.predict(items), examples)]
+    # The probe: a spread of these items with their fp32 probabilities, classified on their own (with the
+    # `multi` encoding an item's probabilities depend on the other items of its call).
+    probe = items[:: max(1, -(-len(items) // PROBE_SIZE))]
+    reference = classifiers["fp32"].probabilities(probe)
+    write_probe(model_dir, probe, reference, made_with="torch fp32")
+    here = compare(reference, classifiers["int8"].probabilities(probe), classifiers["int8"].n_stance)
     agreement = float(np.mean([a == b for a, b in zip(labels["fp32"], labels["int8"])]))
     groups: dict[str, list[int]] = {}
     for i, example in enumerate(examples):
@@ -250,6 +258,7 @@ def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
         "f1m": f1m,
         "max_f1m_drop": round(drop, 2),
         "passed": agreement >= PARITY_AGREEMENT and drop <= PARITY_F1M_DROP,
+        "probe_at_registration": here,
     }
 
 

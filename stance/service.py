@@ -194,6 +194,7 @@ class StanceService:
         self.info_payload = ServiceInfo(
             model=str(stored.tag),
             backend=self.classifier.backend_name,
+            int8_probe=self.classifier.probe,
             label_sets=self.classifier.spec.label_sets,
             base_model=self.classifier.spec.base_model,
             created=stored.info.creation_time.isoformat(timespec="seconds"),

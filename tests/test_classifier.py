@@ -7,6 +7,7 @@ import random
 import shutil
 
 import pytest
+import torch
 
 from stance.classifier import StanceClassifier
 from stance.encoding import WINDOW_CHARS
@@ -163,8 +164,48 @@ def test_auto_backend_skips_int8_that_missed_the_parity_bar(model_dir, tmp_path)
     report = json.loads((failed / ONNX_REPORT).read_text())
     report["int8_parity"] = {"agreement": 0.95, "passed": False}
     (failed / ONNX_REPORT).write_text(json.dumps(report))
-    assert StanceClassifier.from_path(failed).backend_name == "torch"
+    # never torch fp32 when the fp32 ONNX graph is there
+    assert StanceClassifier.from_path(failed).backend_name == "onnx-fp32"
     assert StanceClassifier.from_path(failed, backend="onnx-int8").backend_name == "onnx-int8"
+
+
+def probed_copy(model_dir, tmp_path, reference_dir) -> "Path":
+    """A copy of `model_dir` whose stored probe holds `reference_dir`'s int8 probabilities."""
+    from stance.int8_probe import write_probe
+
+    copy = tmp_path / f"probed-{reference_dir.name}"
+    shutil.copytree(model_dir, copy)
+    probe = items()
+    reference = StanceClassifier.from_path(reference_dir, backend="onnx-int8").probabilities(probe)
+    write_probe(copy, probe, reference, made_with="test")
+    return copy
+
+
+def test_auto_serves_int8_when_its_probe_agrees_on_this_cpu(model_dir, tmp_path) -> None:
+    agreeing = probed_copy(model_dir, tmp_path, model_dir)
+    classifier = StanceClassifier.from_path(agreeing)
+    assert classifier.backend_name == "onnx-int8"
+    assert classifier.probe["passed"] and classifier.probe["agreement"] == 1.0 and classifier.probe["checked"] == "onnx-int8"
+
+
+def test_auto_falls_back_to_fp32_onnx_when_the_probe_was_made_with_other_weights(model_dir, tmp_path, caplog) -> None:
+    from stance.modeling import load_model_dir
+
+    other = tmp_path / "other"
+    model, tokenizer, _ = load_model_dir(model_dir)
+    generator = torch.Generator().manual_seed(7)
+    with torch.no_grad():  # other head weights, large enough to move every probability
+        model.head.weight.copy_(torch.randn(model.head.weight.shape, generator=generator))
+    model.save(other, tokenizer)
+    export_and_quantize(other)
+    disagreeing = probed_copy(model_dir, tmp_path, other)
+    with caplog.at_level("WARNING", logger="stance.classifier"):
+        classifier = StanceClassifier.from_path(disagreeing)
+    assert classifier.backend_name == "onnx-fp32"
+    assert not classifier.probe["passed"] and classifier.probe["mean_drift"] > 0.02
+    assert "int8 probe failed on this CPU" in caplog.text and "serving onnx-fp32 instead" in caplog.text
+    # asking for int8 explicitly is not second-guessed
+    assert StanceClassifier.from_path(disagreeing, backend="onnx-int8").probe is None
 
 
 def test_missing_onnx_file_names_the_fix(model_dir, tmp_path) -> None:

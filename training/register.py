@@ -51,6 +51,8 @@ def register(
         "data_manifest_sha256": manifest_sha256,
         "onnx": onnx_report,
     }
+    # How it was trained (precision chosen for the hardware, wall-clock), when the run recorded it.
+    metadata.update({f"training_{key}": metrics[key] for key in ("precision", "seconds") if metrics.get(key) is not None})
     labels = {"task": "stance-sentiment", "base": Path(spec.base_model).name or "custom", "encoding": f"v{ENCODING_VERSION}"}
     with bentoml.models.create(name, labels=labels, metadata=metadata) as entry:
         # Without a fresh export, leave out ONNX files a previous registration may have left behind.

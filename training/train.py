@@ -8,6 +8,7 @@ build the data if needed, fit, evaluate the best model on dev and test through `
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.resources
 import importlib.util
 import json
@@ -25,12 +26,15 @@ import torch
 
 from stance.calibration import calibrate_model_dir
 from stance.classifier import StanceClassifier
+from stance.errors import StanceError
 from stance.encoding import encode_items
 from stance.labels import LABEL_SETS, TASKS
 from stance.metrics import classification_metrics
 from stance.modeling import ModelSpec, StanceModel, build_model
+from stance.precision import choose_precision
 from stance.schema import Example
 from training.config import Config, Source
+from training.estimate import TIMED_STEPS, WARMUP_STEPS, RunEstimate
 
 logger = logging.getLogger(__name__)
 
@@ -142,20 +146,51 @@ def dev_name(source: Source) -> str:
     return f"{source.dataset}-{source.split}".replace(":", "-")
 
 
-def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run_dir: Path) -> tuple[StanceModel, object]:
-    """Fine-tune on `train`, select on the `dev` sets named in `config.data.selection`; return (best model, tokenizer)."""
+def fit(
+    config: Config,
+    train: list[Example],
+    dev: dict[str, list[Example]],
+    run_dir: Path,
+    after_items: int = 0,
+    dry_run: bool = False,
+) -> tuple[StanceModel, object, "RunEstimate | None"]:
+    """Fine-tune on `train`, select on the `dev` sets named in `config.data.selection`; return (best model,
+    tokenizer, the run's time estimate). `after_items`: how many items the passes after training will
+    classify (for the estimate). With `dry_run`, stop once the estimate is made (the model is not trained)."""
     from transformers import TrainingArguments, set_seed
+
+    from training.estimate import StepTimer
 
     set_seed(config.train.seed)
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
+    choice, hardware = choose_precision(config.train.precision, config.train.use_cuda)
     spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
     model, tokenizer = build_model(resolve_base(config.model.base), spec)
     model.label_smoothing = config.train.label_smoothing
     train_ds = to_dataset(train, tokenizer, spec)
-    dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items()}
+    selection = [n.replace(":", "-") for n in config.data.selection] or list(dev)
+    # Only the sets that select checkpoints are read during training; the others are evaluated once, after.
+    dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items() if name in selection}
     steps_per_epoch = max(1, -(-len(train_ds) // config.train.batch_size))
     eval_steps = max(1, -(-steps_per_epoch // config.train.evals_per_epoch))
+    total_steps = int(np.ceil(steps_per_epoch * config.train.epochs))
+    dev_items = sum(len(dev[name]) for name in dev_ds)
+    dev_sequences = sum(len(ds) for ds in dev_ds.values())
+    timer = StepTimer(
+        {
+            "batch_size": config.train.batch_size,
+            "evaluations": total_steps // eval_steps + (total_steps % eval_steps > 0),
+            "eval_sequences": dev_sequences,
+            "eval_sets": len(dev_ds),
+            # items after training, as sequences at the dev sets' items per sequence
+            "after_sequences": round(after_items * dev_sequences / max(1, dev_items)),
+            "precision": choice.precision,
+            "device": choice.device,
+            "threads": hardware.threads,
+        },
+        stop_after_estimate=dry_run,
+    )
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         num_train_epochs=config.train.epochs,
@@ -164,17 +199,17 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         per_device_eval_batch_size=config.train.eval_batch_size,
         warmup_steps=int(config.train.warmup_ratio * steps_per_epoch * config.train.epochs),
         weight_decay=config.train.weight_decay,
-        bf16=config.train.bf16,
-        use_cpu=True,
+        bf16=choice.precision == "bf16",
+        use_cpu=choice.device == "cpu",
         seed=config.train.seed,
         data_seed=config.train.seed,
-        eval_strategy="steps",
+        eval_strategy="no" if dry_run else "steps",
         eval_steps=eval_steps,
-        save_strategy="steps",
+        save_strategy="no" if dry_run else "steps",
         save_steps=eval_steps,
         save_total_limit=2,
         save_only_model=True,
-        load_best_model_at_end=True,
+        load_best_model_at_end=not dry_run,
         metric_for_best_model="eval_selection_f1m",
         greater_is_better=True,
         logging_steps=max(1, min(50, eval_steps // 4)),
@@ -183,7 +218,7 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         disable_tqdm=False,
     )
     trainer_cls = _trainer_class()
-    trainer_cls.selection = [n.replace(":", "-") for n in config.data.selection] or list(dev_ds)
+    trainer_cls.selection = list(dev_ds)
     trainer_cls.patience = config.train.patience
     trainer = trainer_cls(
         model=model,
@@ -193,10 +228,22 @@ def fit(config: Config, train: list[Example], dev: dict[str, list[Example]], run
         processing_class=tokenizer,
         data_collator=collate(tokenizer.pad_token_id or 0),
         compute_metrics=compute_metrics,
+        callbacks=[timer],
     )
+    if dry_run:
+        # Time the evaluation passes on the selection sets too (a sample), so the estimate measures them.
+        sample_ds = {name: ds.select(range(min(len(ds), 128))) for name, ds in dev_ds.items()}
+        started = time.perf_counter()
+        for ds in sample_ds.values():
+            trainer.evaluate(eval_dataset=ds, metric_key_prefix="sample")
+        timer.context["seconds_per_eval_sequence"] = (time.perf_counter() - started) / sum(map(len, sample_ds.values()))
     trainer.train()
-    (run_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
-    return trainer.model, tokenizer
+    if not dry_run:
+        (run_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
+    (run_dir / "precision.json").write_text(json.dumps(choice.as_dict(hardware), indent=2))
+    if timer.estimate is not None:
+        (run_dir / "estimate.json").write_text(json.dumps(dataclasses.asdict(timer.estimate), indent=2))
+    return trainer.model, tokenizer, timer.estimate
 
 
 def build_data(config: Config) -> str:
@@ -241,33 +288,83 @@ def train(config: Config, runs_dir: Path = Path("runs")) -> RunResult:
 
 
 def _train_in(config: Config, run_dir: Path) -> RunResult:
-    from stance.evaluation import evaluate_examples, write_metrics
+    from stance.evaluation import evaluate_predictions, write_metrics
 
     (run_dir / "config.toml").write_text(tomli_w.dumps(config.model_dump(exclude_none=True)))
-    started = time.time()
+    clock = PhaseClock()
     manifest_sha256 = build_data(config)
-    train_sets = load_sources(config, config.data.train)
-    dev = load_sources(config, config.data.dev)
-    test = load_sources(config, config.data.test)
+    train_sets, dev, test = (load_sources(config, part) for part in (config.data.train, config.data.dev, config.data.test))
+    clock.lap("data")
     train_examples = [e for examples in train_sets.values() for e in examples]
+    dev_examples = [e for examples in dev.values() for e in examples]
+    test_examples = [e for v in test.values() for e in v]
     logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
-    model, tokenizer = fit(config, train_examples, dev, run_dir)
+    after = len(dev_examples) + len(test_examples) + 2 * len(selection_examples(config, dev))
+    model, tokenizer, estimate = fit(config, train_examples, dev, run_dir, after_items=after)
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is model/ now
-    dev_examples = [e for examples in dev.values() for e in examples]
+    clock.lap("fit")
     classifier = StanceClassifier.from_path(model_dir, backend="torch")
-    temperature = calibrate_model_dir(model_dir, dev_examples, classifier)  # also sets it on `classifier`
+    dev_logits = classifier.logits([e.item() for e in dev_examples])
+    temperature = calibrate_model_dir(model_dir, dev_examples, classifier, dev_logits)  # also sets it on `classifier`
     logger.info("Temperature fitted on dev: %s", temperature)
+    clock.lap("calibrate")
     metrics = {
-        "dev": evaluate_examples(classifier, dev_examples),
-        "test": evaluate_examples(classifier, [e for v in test.values() for e in v]),
+        "dev": evaluate_predictions(dev_examples, classifier.decode(dev_logits)),
+        "test": evaluate_predictions(test_examples, classifier.predict([e.item() for e in test_examples])),
         "train_examples": {name: len(v) for name, v in train_sets.items()},
         "data_manifest_sha256": manifest_sha256,
         "temperature": temperature,
-        "seconds": round(time.time() - started, 1),
+        "precision": json.loads((run_dir / "precision.json").read_text()),
+        "estimate": dataclasses.asdict(estimate) if estimate else None,
     }
+    clock.lap("evaluate")
+    metrics["phase_seconds"] = clock.phases
+    metrics["seconds"] = clock.total()
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     logger.info("Done in %.0f s; test F1m: %s", metrics["seconds"], {k: m["f1m"] for k, m in metrics["test"].items()})
     write_metrics({**metrics["dev"], **metrics["test"]}, run_dir / "eval", f"Run {run_dir.name}")
     return RunResult(run_dir, model_dir, metrics)
+
+
+def selection_examples(config: Config, dev: dict[str, list[Example]]) -> list[Example]:
+    """The dev examples of the sets that select checkpoints (all dev sets when none are named); they also
+    decide, at registration, whether int8 is served (parity)."""
+    chosen = {n.replace(":", "-") for n in config.data.selection}
+    return [e for name, examples in dev.items() if not chosen or name in chosen for e in examples]
+
+
+def estimate(config: Config) -> RunEstimate:
+    """The dry run: build the data and the model, time a few training steps and a dev sample, and return
+    the estimate for the whole run (nothing is trained or registered)."""
+    import tempfile
+
+    build_data(config)
+    train_sets, dev, test = (load_sources(config, part) for part in (config.data.train, config.data.dev, config.data.test))
+    train_examples = [e for examples in train_sets.values() for e in examples]
+    after = sum(map(len, dev.values())) + sum(map(len, test.values())) + 2 * len(selection_examples(config, dev))
+    with tempfile.TemporaryDirectory(prefix="stance-dry-run-") as scratch:
+        _, _, result = fit(config, train_examples, dev, Path(scratch), after_items=after, dry_run=True)
+    if result is None:
+        raise StanceError(
+            f"The dry run ended before {WARMUP_STEPS + TIMED_STEPS} training steps: the config has too few "
+            f"training examples to time. Fix: train on more data, or run it without --dry-run."
+        )
+    return result
+
+
+class PhaseClock:
+    """Wall-clock seconds per phase of a run (`lap` closes the phase that ran since the previous lap)."""
+
+    def __init__(self) -> None:
+        self.started = self._last = time.time()
+        self.phases: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.time()
+        self.phases[phase] = round(now - self._last, 1)
+        self._last = now
+
+    def total(self) -> float:
+        return round(time.time() - self.started, 1)
