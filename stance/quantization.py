@@ -65,12 +65,13 @@ def _int8_rows(x: torch.Tensor) -> torch.Tensor:
     return (torch.clamp(torch.round(x / scale) + zero, 0, 255) - zero) * scale
 
 
-def _int8_weight(weight: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _int8_weight(weight: np.ndarray, axis: int, levels: int = 127) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric int8 of `weight` with one scale per output channel (`axis` is the input axis, which the
-    scale is constant along): (int8 values as float, scales)."""
-    scale = np.abs(weight).max(axis=axis, keepdims=True) / 127
+    scale is constant along), values in [-levels, levels]: (int8 values as float, scales). 63 levels
+    (7 bits) keep AVX2's int16 pair sums (255 x 63 x 2 < 32767) from saturating."""
+    scale = np.abs(weight).max(axis=axis, keepdims=True) / levels
     scale[scale == 0] = 1.0
-    return np.clip(np.round(weight / scale), -127, 127), scale
+    return np.clip(np.round(weight / scale), -levels, levels), scale
 
 
 @torch.inference_mode()
@@ -99,10 +100,14 @@ def most_sensitive(scores: dict[str, float], count: int = KEEP_FP32) -> list[str
     return sorted(scores, key=scores.get, reverse=True)[:count]
 
 
-def quantize_per_token(fp32_path: Path, out: Path, keep_fp32: Sequence[str] = ()) -> int:
+def quantize_per_token(
+    fp32_path: Path, out: Path, keep_fp32: Sequence[str] = (), levels: int = 127, unsigned_weights: bool = False
+) -> int:
     """Write the int8 version of the ONNX model at `fp32_path` to `out`; return how many MatMuls changed.
 
-    MatMul nodes named in `keep_fp32`, and those outside the encoder (the heads), stay in fp32."""
+    MatMul nodes named in `keep_fp32`, and those outside the encoder (the heads), stay in fp32. `levels`:
+    weight values in [-levels, levels]; `unsigned_weights`: store them as uint8 with zero point 128, so
+    that ONNX Runtime runs its u8 x u8 kernels (exact int32 sums on AVX2) instead of u8 x s8."""
     import onnx
     from onnx import numpy_helper
 
@@ -122,7 +127,7 @@ def quantize_per_token(fp32_path: Path, out: Path, keep_fp32: Sequence[str] = ()
             quantized[x] = f"x{len(quantized)}_"
             nodes += _quantized_rows(x, weight.dims[0], quantized[x], constants)
         values = numpy_helper.to_array(weight).astype(np.float32)
-        nodes += _int8_product(node, values, quantized[x], f"q{changed}_", constants)
+        nodes += _int8_product(node, values, quantized[x], f"q{changed}_", constants, levels, unsigned_weights)
         changed += 1
     del graph.node[:]
     graph.node.extend(nodes)
@@ -188,18 +193,26 @@ def _quantized_rows(x: str, k: int, p: str, c: _Constants) -> list:
     ]
 
 
-def _int8_product(node, weight: np.ndarray, xp: str, p: str, c: _Constants) -> list:
+def _int8_product(
+    node, weight: np.ndarray, xp: str, p: str, c: _Constants, levels: int = 127, unsigned: bool = False
+) -> list:
     """Nodes computing `node`'s output, x @ weight (weight [K, N]), from the rows quantized under `xp`."""
     from onnx.helper import make_node as op
 
-    values, w_scale = _int8_weight(weight, axis=0)  # ONNX stores [in, out]
+    values, w_scale = _int8_weight(weight, axis=0, levels=levels)  # ONNX stores [in, out]
     w_int8, w_scale = values.astype(np.int8), w_scale.reshape(-1)
-    c.add(p + "w", w_int8)
+    product_inputs = [xp + "x_u8", p + "w", xp + "scale", p + "w_scale"]
+    if unsigned:  # w + 128 as uint8, zero point 128: the same product on ONNX Runtime's u8 x u8 kernel
+        c.add(p + "w", (w_int8.astype(np.int16) + 128).astype(np.uint8))
+        c.add(p + "w_zp", np.full(w_int8.shape[1], 128, np.uint8))
+        product_inputs += ["", p + "w_zp"]
+    else:
+        c.add(p + "w", w_int8)
     c.add(p + "w_scale", w_scale.astype(np.float32))
     c.add(p + "colsum", (w_int8.astype(np.int64).sum(axis=0) * w_scale).astype(np.float32))
     c.add(p + "n", np.array([weight.shape[1]], np.int64))
     return [
-        op("MatMulIntegerToFloat", [xp + "x_u8", p + "w", xp + "scale", p + "w_scale"], [p + "prod"], domain=MS_DOMAIN),
+        op("MatMulIntegerToFloat", product_inputs, [p + "prod"], domain=MS_DOMAIN),
         # (x_u8 - zp) @ w = x_u8 @ w - zp * colsum(w): ONNX Runtime takes one zero point per tensor only.
         op("Mul", [xp + "zp_scaled", p + "colsum"], [p + "offset"]),
         op("Sub", [p + "prod", p + "offset"], [p + "y"]),

@@ -123,3 +123,15 @@ def test_register_stores_the_onnx_graphs_in_the_model_store(exported, bentoml_ho
     entry = bentoml.models.get(tag)
     assert {ONNX_FP32, ONNX_INT8, ONNX_REPORT} <= {p.name for p in Path(entry.path).iterdir()}
     assert entry.info.metadata["onnx"]["fp32_max_abs_diff"] < 1e-4
+
+
+@pytest.mark.parametrize("options", [{"levels": 63}, {"unsigned_weights": True}])
+def test_int8_variants_for_cpus_without_vnni_compute_the_same_product(exported, tmp_path, options) -> None:
+    from stance.quantization import quantize_per_token
+
+    path, _ = exported
+    variant = tmp_path / "variant.onnx"
+    assert quantize_per_token(path / ONNX_FP32, variant, **options) > 0
+    batch = batch_of(path, SENTENCES)
+    reference = run_onnx(path / ONNX_FP32, batch)
+    assert np.abs(run_onnx(variant, batch) - reference).max() < 0.05

@@ -1,0 +1,103 @@
+"""int8 graph variants on the CPU at hand: label agreement with torch fp32, probe result and pairs/s.
+
+    HF_HUB_OFFLINE=1 python benchmarks/bench_int8_variants.py --model stance:latest \
+        --processed processed --split newsmtsc:dev-rw --split newsmtsc:dev-mt
+
+Variants of `stance.quantization.quantize_per_token` on the same fp32 graph, with the same MatMuls kept
+in fp32 (the most sensitive, as registration picks it): 8-bit signed weights (what registration
+writes), 7-bit signed weights (no int16 saturation in AVX2's u8 x s8 kernel), 8-bit weights stored
+unsigned (ONNX Runtime's u8 x u8 kernel), and the fp32 graph as the reference for speed. Run it on each
+CPU class you serve on: the ranking depends on the instructions the CPU has (VNNI or not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stance.backends import OnnxBackend  # noqa: E402
+from stance.classifier import StanceClassifier  # noqa: E402
+from stance.int8_probe import compare, read_probe  # noqa: E402
+from stance.modeling import load_model_dir  # noqa: E402
+from stance.onnx_export import ONNX_FP32, probe_batch  # noqa: E402
+from stance.precision import detect_hardware  # noqa: E402
+from stance.quantization import most_sensitive, quantize_per_token, sensitivity, weight_matmuls  # noqa: E402
+from stance.schema import read_examples  # noqa: E402
+from stance.store import resolve_model_path  # noqa: E402
+
+VARIANTS = {
+    "s8 8-bit (registered)": {"levels": 127, "unsigned_weights": False},
+    "s8 7-bit": {"levels": 63, "unsigned_weights": False},
+    "u8 8-bit (u8 x u8 kernel)": {"levels": 127, "unsigned_weights": True},
+}
+
+
+def pairs_per_second(classifier: StanceClassifier, items, seconds: float) -> float:
+    classifier.predict(items[:32])
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        classifier.predict(items)
+        done += len(items)
+    return done / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="stance:latest")
+    parser.add_argument("--processed", type=Path, default=Path("processed"))
+    parser.add_argument("--split", action="append", default=None, help="dataset:split (repeatable)")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/int8_variants.json"))
+    args = parser.parse_args()
+
+    model_dir = resolve_model_path(args.model)
+    examples = [e for name in (args.split or ["newsmtsc:dev-rw", "newsmtsc:dev-mt"])
+                for e in read_examples(args.processed / name.split(":")[0] / f"{name.split(':')[1]}.jsonl")]
+    items = [e.item() for e in examples]
+    reference = StanceClassifier.from_path(model_dir, backend="torch", bf16=False)
+    gold_labels = [p.label(e.task) for p, e in zip(reference.predict(items), examples)]
+    probe = read_probe(model_dir)
+    model, tokenizer, spec = load_model_dir(model_dir)
+    keep = most_sensitive(sensitivity(model, probe_batch(tokenizer, spec)[0], weight_matmuls(model_dir / ONNX_FP32)))
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, options in {"fp32 ONNX": None, **VARIANTS}.items():
+            graph = model_dir / ONNX_FP32
+            if options is not None:
+                graph = Path(scratch) / f"{len(rows)}.onnx"
+                quantize_per_token(model_dir / ONNX_FP32, graph, keep, **options)
+            classifier = StanceClassifier.from_path(model_dir, backend="onnx-fp32")
+            classifier.backend = OnnxBackend(graph, name)
+            labels = [p.label(e.task) for p, e in zip(classifier.predict(items), examples)]
+            row = {
+                "variant": name,
+                "agreement": round(float(np.mean([a == b for a, b in zip(gold_labels, labels)])), 4),
+                "pairs_per_s": round(pairs_per_second(classifier, items[:400], args.seconds), 1),
+            }
+            if probe is not None:
+                row["probe"] = compare(probe[1], classifier.probabilities(probe[0]), classifier.n_stance)
+            rows.append(row)
+    hardware = detect_hardware()
+    summary = {"model": str(model_dir), "cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class,
+               "items": len(items), "fp32_kept": keep, "rows": rows}
+    print(f"\nCPU: {hardware.cpu_name} ({hardware.cpu_class}); {len(items)} items vs torch fp32\n")
+    print("| variant | label agreement | probe agreement | probe mean / max drift | pairs/s |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        p = r.get("probe", {})
+        print(f"| {r['variant']} | {100 * r['agreement']:.2f}% | {100 * p.get('agreement', float('nan')):.2f}% | "
+              f"{p.get('mean_drift', float('nan'))} / {p.get('max_drift', float('nan'))} | {r['pairs_per_s']} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
