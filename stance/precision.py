@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 Precision = Literal["auto", "bf16", "fp32"]
 PRECISIONS: tuple[str, ...] = ("auto", "bf16", "fp32")
-EMULATED_BF16_SLOWDOWN = "about 35-60x slower per training step than fp32 on the same CPU (66-113 s vs 1.85 s measured on a 2-core AVX2 AMD EPYC)"
+EMULATED_BF16_SLOWDOWN = "about 20-60x slower per training step than fp32 on the same CPU (38-113 s vs 1.77 s measured on a 2-core AVX2 AMD EPYC)"
 """Quoted in the warning; the measurement is in docs/benchmarks.md (Training, per precision and CPU class)."""
 
 
@@ -127,7 +127,7 @@ def resolve_precision(requested: str, hardware: Hardware, use_cuda: bool = True)
         return PrecisionChoice(requested, "bf16", device, f"bf16 requested; native on the {where}")
     warning = (
         f"bf16 was requested but the {where} has no native bf16: it is emulated, {EMULATED_BF16_SLOWDOWN}. "
-        f"Fix: set train.precision = \"auto\" (or \"fp32\") unless you mean to reproduce a bf16 run bit for bit."
+        f"Fix: set train.precision = \"auto\" (or \"fp32\") unless you need bf16 numerics on this machine."
     )
     if device == "cuda":
         warning = f"bf16 was requested but the {where} does not support it. Fix: set train.precision = \"auto\" (or \"fp32\")."
