@@ -227,12 +227,14 @@ def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
     task for both, and whether the bar (agreement >= 99%, F1m drop <= 0.5 points) is met."""
     from stance.classifier import StanceClassifier
     from stance.evaluation import group_key
+    from stance.int8_probe import PROBE_SIZE, compare, write_probe
     from stance.metrics import classification_metrics
 
-    from stance.int8_probe import PROBE_SIZE, compare, write_probe
-
     items = [example.item() for example in examples]
-    classifiers = {name: StanceClassifier.from_path(model_dir, backend=backend, bf16=False) for name, backend in (("fp32", "torch"), ("int8", "onnx-int8"))}
+    classifiers = {
+        name: StanceClassifier.from_path(model_dir, backend=backend, bf16=False)
+        for name, backend in (("fp32", "torch"), ("int8", "onnx-int8"))
+    }
     labels = {}
     for name, classifier in classifiers.items():
         labels[name] = [p.label(e.task) for p, e in zip(classifier.predict(items), examples)]
