@@ -4,9 +4,11 @@
         --processed processed --split newsmtsc:dev-rw --split newsmtsc:dev-mt
 
 Variants of `stance.quantization.quantize_per_token` on the same fp32 graph, with the same MatMuls kept
-in fp32 (the most sensitive, as registration picks it): 8-bit signed weights (what registration
-writes), 7-bit signed weights (no int16 saturation in AVX2's u8 x s8 kernel), 8-bit weights stored
-unsigned (ONNX Runtime's u8 x u8 kernel), and the fp32 graph as the reference for speed. Run it on each
+in fp32 (the most sensitive, as registration picks them; `--keep` counts): 8-bit signed weights with
+8-bit activations (registered before 2026-12-02), 7-bit signed weights (no int16 saturation in AVX2's
+u8 x s8 kernel), 8-bit weights stored unsigned (ONNX Runtime's u8 x u8 kernel, exact), 8-bit weights
+with 7-bit activations (what registration writes now: no saturation on any kernel), and the fp32
+graph as the reference for speed. Run it on each
 CPU class you serve on: the ranking depends on the instructions the CPU has (VNNI or not).
 """
 
@@ -34,9 +36,10 @@ from stance.schema import read_examples  # noqa: E402
 from stance.store import resolve_model_path  # noqa: E402
 
 VARIANTS = {
-    "s8 8-bit (registered)": {"levels": 127, "unsigned_weights": False},
-    "s8 7-bit": {"levels": 63, "unsigned_weights": False},
-    "u8 8-bit (u8 x u8 kernel)": {"levels": 127, "unsigned_weights": True},
+    "s8 8-bit, 8-bit activations": {"levels": 127, "activation_levels": 255},
+    "s8 7-bit, 8-bit activations": {"levels": 63, "activation_levels": 255},
+    "u8 8-bit (u8 x u8 kernel), 8-bit activations": {"levels": 127, "unsigned_weights": True, "activation_levels": 255},
+    "s8 8-bit, 7-bit activations (registered)": {"levels": 127, "activation_levels": 127},
 }
 
 
@@ -55,6 +58,8 @@ def main() -> None:
     parser.add_argument("--processed", type=Path, default=Path("processed"))
     parser.add_argument("--split", action="append", default=None, help="dataset:split (repeatable)")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--keep", default="1", help="comma-separated counts of most sensitive MatMuls kept fp32")
+    parser.add_argument("--variants", default=None, help="comma-separated variant names (default: all)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/int8_variants.json"))
     args = parser.parse_args()
 
@@ -66,10 +71,15 @@ def main() -> None:
     gold_labels = [p.label(e.task) for p, e in zip(reference.predict(items), examples)]
     probe = read_probe(model_dir)
     model, tokenizer, spec = load_model_dir(model_dir)
-    keep = most_sensitive(sensitivity(model, probe_batch(tokenizer, spec)[0], weight_matmuls(model_dir / ONNX_FP32)))
+    scores = sensitivity(model, probe_batch(tokenizer, spec)[0], weight_matmuls(model_dir / ONNX_FP32))
+    chosen = [v.strip() for v in args.variants.split(",")] if args.variants else list(VARIANTS)
+    runs: dict[str, tuple] = {"fp32 ONNX": (None, [])}
+    for count in [int(c) for c in args.keep.split(",")]:
+        for variant in chosen:
+            runs[f"{variant}, {count} fp32 kept"] = (VARIANTS[variant], most_sensitive(scores, count))
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, options in {"fp32 ONNX": None, **VARIANTS}.items():
+        for name, (options, keep) in runs.items():
             graph = model_dir / ONNX_FP32
             if options is not None:
                 graph = Path(scratch) / f"{len(rows)}.onnx"
@@ -87,7 +97,7 @@ def main() -> None:
             rows.append(row)
     hardware = detect_hardware()
     summary = {"model": str(model_dir), "cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class,
-               "items": len(items), "fp32_kept": keep, "rows": rows}
+               "items": len(items), "sensitivity": scores, "rows": rows}
     print(f"\nCPU: {hardware.cpu_name} ({hardware.cpu_class}); {len(items)} items vs torch fp32\n")
     print("| variant | label agreement | probe agreement | probe mean / max drift | pairs/s |")
     print("|---|---:|---:|---:|---:|")

@@ -26,7 +26,14 @@ import numpy as np
 import torch
 
 from stance.errors import StanceError
-from stance.quantization import module_of, most_sensitive, quantize_per_token, sensitivity, weight_matmuls
+from stance.quantization import (
+    ACTIVATION_LEVELS,
+    module_of,
+    most_sensitive,
+    quantize_per_token,
+    sensitivity,
+    weight_matmuls,
+)
 from stance.schema import Example
 
 ONNX_FP32 = "model.onnx"
@@ -192,7 +199,7 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     report: dict[str, Any] = {
         "opset": OPSET,
         "exporter": f"torch {torch.__version__} torchscript + onnxruntime {onnxruntime.__version__} bert fusion",
-        "quantization": "int8 weights per output channel, uint8 activations per token (stance.quantization)",
+        "quantization": f"int8 weights per output channel, activations per token in 0..{ACTIVATION_LEVELS} (stance.quantization)",
         "files": {"fp32": ONNX_FP32, "int8": ONNX_INT8},
         "int8_matmuls": len(scores) - len(keep),
         "fp32_matmuls_kept": {module_of(name): round(scores[name], 5) for name in keep},

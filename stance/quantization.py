@@ -1,4 +1,4 @@
-"""int8 quantization of the exported graph: per-channel int8 weights, per-token uint8 activations.
+"""int8 quantization of the exported graph: per-channel int8 weights, per-token 7-bit activations.
 
 ONNX Runtime's `quantize_dynamic` quantizes each MatMul's activations with ONE scale per tensor. In a
 BERT encoder a few tokens and channels are far larger than the rest, so one scale per batch leaves the
@@ -9,10 +9,19 @@ becomes
     x ──Reshape[M,K]──▶ per-row min/max ──▶ QuantizeLinear(axis=0) ──▶ MatMulIntegerToFloat(x_u8, W_s8)
                                                                          − zero_point·scale ⊗ colsum(W)·w_scale
 
-i.e. each token row gets its own scale and zero point (asymmetric uint8) and each output channel of W
-its own scale (symmetric int8). The products run on ONNX Runtime's u8s8 integer GEMM (VNNI on x86);
-the extra per-row work is a few passes over vectors. A row's result does not depend on the other rows
-of its batch.
+i.e. each token row gets its own scale and zero point (asymmetric, values 0..127) and each output
+channel of W its own scale (symmetric int8, -127..127). The products run on ONNX Runtime's u8s8
+integer GEMM; the extra per-row work is a few passes over vectors. A row's result does not depend on
+the other rows of its batch.
+
+Why 7-bit activations: without VNNI (AVX2 only) the u8s8 kernel adds pairs of u8 x s8 products in
+int16 with saturation (`pmaddubsw`); with activations up to 255 a pair reaches 2 x 255 x 127 = 64770
+and is clipped, so the same graph gave other labels on AVX2 machines than on VNNI ones (97.58% vs
+99.62% agreement with fp32). With activations up to 127 a pair is at most 2 x 127 x 127 = 32258: no
+kernel saturates, every CPU computes the same numbers, and the parity registration measures holds
+wherever the model is served. Measured on the AVX2 machine (docs/benchmarks.md): 99.62% agreement,
+the same as the exact u8 x u8 kernel and faster than it; 7-bit *weights* (ONNX Runtime's
+`reduce_range`) lose more (99.11%).
 
 Which MatMul stays fp32 is measured, not guessed: `sensitivity` runs the PyTorch model on a probe batch
 with one Linear at a time in simulated int8 (the same arithmetic), and the most sensitive one keeps its
@@ -31,6 +40,8 @@ import torch
 MS_DOMAIN = "com.microsoft"
 KEEP_FP32 = 1
 """How many of the most sensitive MatMuls keep float weights (the parity/speed trade-off: docs/benchmarks.md)."""
+ACTIVATION_LEVELS = 127
+"""Activation rows are quantized to 0..ACTIVATION_LEVELS: 127 keeps AVX2's int16 pair sums exact (above)."""
 
 
 ENCODER_PREFIX = "/model/encoder/"
@@ -57,12 +68,12 @@ def module_of(node_name: str) -> str:
     return node_name.removeprefix("/model/").rsplit("/", 1)[0].replace("/", ".")
 
 
-def _int8_rows(x: torch.Tensor) -> torch.Tensor:
-    """Round trip through per-row asymmetric uint8, as the rewritten graph does."""
+def _int8_rows(x: torch.Tensor, levels: int = ACTIVATION_LEVELS) -> torch.Tensor:
+    """Round trip through per-row asymmetric 0..levels, as the rewritten graph does."""
     lo, hi = x.amin(-1, keepdim=True).clamp(max=0), x.amax(-1, keepdim=True).clamp(min=0)
-    scale = ((hi - lo) / 255).clamp_min(1e-8)
+    scale = ((hi - lo) / levels).clamp_min(1e-8)
     zero = torch.round(-lo / scale)
-    return (torch.clamp(torch.round(x / scale) + zero, 0, 255) - zero) * scale
+    return (torch.clamp(torch.round(x / scale) + zero, 0, levels) - zero) * scale
 
 
 def _int8_weight(weight: np.ndarray, axis: int, levels: int = 127) -> tuple[np.ndarray, np.ndarray]:
@@ -101,20 +112,28 @@ def most_sensitive(scores: dict[str, float], count: int = KEEP_FP32) -> list[str
 
 
 def quantize_per_token(
-    fp32_path: Path, out: Path, keep_fp32: Sequence[str] = (), levels: int = 127, unsigned_weights: bool = False
+    fp32_path: Path,
+    out: Path,
+    keep_fp32: Sequence[str] = (),
+    levels: int = 127,
+    unsigned_weights: bool = False,
+    activation_levels: int = ACTIVATION_LEVELS,
 ) -> int:
     """Write the int8 version of the ONNX model at `fp32_path` to `out`; return how many MatMuls changed.
 
     MatMul nodes named in `keep_fp32`, and those outside the encoder (the heads), stay in fp32. `levels`:
     weight values in [-levels, levels]; `unsigned_weights`: store them as uint8 with zero point 128, so
-    that ONNX Runtime runs its u8 x u8 kernels (exact int32 sums on AVX2) instead of u8 x s8."""
+    that ONNX Runtime runs its u8 x u8 kernels (exact int32 sums on AVX2) instead of u8 x s8;
+    `activation_levels`: activation rows in [0, activation_levels] (127, the default: 7-bit
+    activations, whose products with 8-bit weights cannot saturate AVX2's int16 pair sums; 255: the
+    full uint8 range, exact only on VNNI and u8 x u8 kernels)."""
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(fp32_path))
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
-    constants = _Constants()
+    constants = _Constants(activation_levels)
     nodes, changed = [], 0
     quantized: dict[str, str] = {}  # input tensor -> prefix of its quantized rows (Q, K, V share one input)
     for node in graph.node:
@@ -145,14 +164,14 @@ def quantize_per_token(
 class _Constants:
     """Initializers added by the rewrite, shared ones created once."""
 
-    def __init__(self) -> None:
+    def __init__(self, activation_levels: int = ACTIVATION_LEVELS) -> None:
         from onnx import numpy_helper
 
         self._from_array = numpy_helper.from_array
         self.tensors: list = []
         for name, value in (
             ("zero", np.array(0, np.float32)),
-            ("u8_max", np.array(255, np.float32)),
+            ("u8_max", np.array(activation_levels, np.float32)),
             ("eps", np.array(1e-8, np.float32)),
             ("first", np.array([0], np.int64)),
             ("last", np.array([-1], np.int64)),
@@ -182,7 +201,7 @@ def _quantized_rows(x: str, k: int, p: str, c: _Constants) -> list:
         op("Max", [p + "scale_raw", "q_eps"], [p + "scale"]),  # [M, 1]
         op("Div", [p + "lo", p + "scale"], [p + "lo_scaled"]),
         op("Neg", [p + "lo_scaled"], [p + "zp_raw"]),
-        op("Round", [p + "zp_raw"], [p + "zp"]),  # [M, 1] float, in [0, 255]
+        op("Round", [p + "zp_raw"], [p + "zp"]),  # [M, 1] float, in [0, levels]
         op("Cast", [p + "zp"], [p + "zp_u8"], to=TensorProto.UINT8),
         op("Reshape", [p + "scale", "q_last"], [p + "scale_1d"]),
         op("Reshape", [p + "zp_u8", "q_last"], [p + "zp_1d"]),

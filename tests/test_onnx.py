@@ -125,7 +125,9 @@ def test_register_stores_the_onnx_graphs_in_the_model_store(exported, bentoml_ho
     assert entry.info.metadata["onnx"]["fp32_max_abs_diff"] < 1e-4
 
 
-@pytest.mark.parametrize("options", [{"levels": 63}, {"unsigned_weights": True}])
+@pytest.mark.parametrize(
+    "options", [{"levels": 63, "activation_levels": 255}, {"unsigned_weights": True, "activation_levels": 255}, {"activation_levels": 255}]
+)
 def test_int8_variants_for_cpus_without_vnni_compute_the_same_product(exported, tmp_path, options) -> None:
     from stance.quantization import quantize_per_token
 
@@ -135,3 +137,19 @@ def test_int8_variants_for_cpus_without_vnni_compute_the_same_product(exported, 
     batch = batch_of(path, SENTENCES)
     reference = run_onnx(path / ONNX_FP32, batch)
     assert np.abs(run_onnx(variant, batch) - reference).max() < 0.05
+
+
+def test_the_registered_int8_graph_cannot_saturate_avx2_pair_sums(exported) -> None:
+    """Activations in 0..127 times weights in -127..127: a pair of products fits int16 (AVX2 pmaddubsw)."""
+    import onnx
+    from onnx import numpy_helper
+
+    from stance.quantization import ACTIVATION_LEVELS
+
+    path, _ = exported
+    graph = onnx.load(str(path / ONNX_INT8)).graph
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    assert float(constants["q_u8_max"]) == ACTIVATION_LEVELS
+    weights = [v for name, v in constants.items() if name.endswith("_w") and v.dtype == np.int8]
+    assert weights and max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 127
+    assert 2 * ACTIVATION_LEVELS * 127 <= np.iinfo(np.int16).max
