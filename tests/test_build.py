@@ -134,7 +134,7 @@ def test_load_split_reports_file_and_line_of_a_bad_row(tmp_path: Path) -> None:
 
 def test_registry_names_the_known_datasets() -> None:
     assert set(READERS) == set(DATASETS) == {
-        "newsmtsc", "directed_sentiment_news", "pstance", "vast", "ibm_claim_stance", "persent"
+        "newsmtsc", "directed_sentiment_news", "pstance", "vast", "ibm_claim_stance", "persent", "stance_news"
     }
     assert reader("newsmtsc") is newsmtsc.read
     with pytest.raises(DataError, match=r"Unknown dataset 'imdb': expected one of \['directed_sentiment_"):
@@ -165,7 +165,7 @@ def test_descriptor_is_valid_and_lists_the_reader_files(name: str) -> None:
 def test_descriptor_hashes_match_the_real_files(name: str) -> None:
     descriptor = build.load_descriptor(name)
     for entry in descriptor.files:
-        path = REAL / name / entry.path
+        path = build.dataset_folder(descriptor, REAL) / entry.path
         assert (path.stat().st_size, sha256(path)) == (entry.size, entry.sha256)
 
 
@@ -195,3 +195,11 @@ def test_build_other_real_datasets(name: str, tmp_path: Path) -> None:
         pytest.skip(f"reader module for {name} not written yet")
     part = build.build_splits(REAL, tmp_path, [name]).datasets[name]
     assert part.counts and all(_total(tasks) for tasks in part.counts.values())
+
+
+def test_the_projects_own_dataset_is_read_from_the_repository(tmp_path) -> None:
+    """stance_news lives in data/stance_news/: --data-dir does not need it, and its sha256 is checked."""
+    manifest = build.build_splits(tmp_path / "elsewhere", tmp_path / "out", ["stance_news"])
+    counts = manifest.datasets["stance_news"].counts
+    assert set(counts) == {"train", "dev", "test"}
+    assert all(sum(c["stance"].values()) > 500 for c in counts.values())

@@ -54,6 +54,8 @@ class DatasetDescriptor(BaseModel):
     tasks: list[Task]
     labels: dict[str, str]
     notes: str = ""
+    in_repository: bool = False
+    """True for the project's own datasets: the folder is `data/<name>/` of the repository, not of --data-dir."""
     files: list[FileDescriptor] = Field(min_length=1)
 
 
@@ -112,9 +114,14 @@ def load_descriptor(name: str, descriptors_dir: Path = DESCRIPTORS_DIR) -> Datas
     return descriptor
 
 
+def dataset_folder(descriptor: DatasetDescriptor, data_dir: Path) -> Path:
+    """The dataset's folder: under data_dir, or the repository's data/ for the project's own datasets."""
+    return (DESCRIPTORS_DIR.parent if descriptor.in_repository else Path(data_dir)) / descriptor.name
+
+
 def _check_folder(descriptor: DatasetDescriptor, data_dir: Path) -> Path:
-    """Return the dataset's folder under data_dir, or raise a DataError saying where to get it."""
-    folder = data_dir / descriptor.name
+    """Return the dataset's folder (`dataset_folder`), or raise a DataError saying where to get it."""
+    folder = dataset_folder(descriptor, data_dir)
     if not folder.is_dir():
         raise DataError(
             f"Dataset {descriptor.name!r}: folder {folder} not found. Expected {data_dir} to contain "

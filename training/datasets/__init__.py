@@ -22,6 +22,7 @@ MODULES: dict[str, str] = {
     "vast": "vast",
     "ibm_claim_stance": "ibm_claim_stance",
     "persent": "persent",
+    "stance_news": "stance_news",
 }
 """Dataset name -> module name under training.datasets."""
 
