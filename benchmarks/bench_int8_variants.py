@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--split", action="append", default=None, help="dataset:split (repeatable)")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--keep", default="1", help="comma-separated counts of most sensitive MatMuls kept fp32")
-    parser.add_argument("--variants", default=None, help="comma-separated variant names (default: all)")
+    parser.add_argument("--variants", default=None, help="semicolon-separated variant names (default: all)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/int8_variants.json"))
     args = parser.parse_args()
 
@@ -72,7 +72,7 @@ def main() -> None:
     probe = read_probe(model_dir)
     model, tokenizer, spec = load_model_dir(model_dir)
     scores = sensitivity(model, probe_batch(tokenizer, spec)[0], weight_matmuls(model_dir / ONNX_FP32))
-    chosen = [v.strip() for v in args.variants.split(",")] if args.variants else list(VARIANTS)
+    chosen = [v.strip() for v in args.variants.split(";")] if args.variants else list(VARIANTS)
     runs: dict[str, tuple] = {"fp32 ONNX": (None, [])}
     for count in [int(c) for c in args.keep.split(",")]:
         for variant in chosen:
@@ -93,7 +93,7 @@ def main() -> None:
                 "pairs_per_s": round(pairs_per_second(classifier, items[:400], args.seconds), 1),
             }
             if probe is not None:
-                row["probe"] = compare(probe[1], classifier.probabilities(probe[0]), classifier.n_stance)
+                row["probe"] = compare(probe.reference, classifier.probabilities(probe.items), classifier.n_stance)
             rows.append(row)
     hardware = detect_hardware()
     summary = {"model": str(model_dir), "cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class,

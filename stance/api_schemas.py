@@ -161,7 +161,8 @@ class ServiceInfo(BaseModel):
     int8_probe: Optional[dict] = Field(
         None,
         description="The int8 check run at load on this CPU (agreement with fp32 labels, mean/max probability "
-        "drift, passed); when it failed, the backend is onnx-fp32. null when no probe ran.",
+        "drift; reproduced: whether this CPU gave the int8 probabilities of registration, int8_max_diff; passed); "
+        "when it failed, the backend is onnx-fp32. null when no probe ran.",
         json_schema_extra=_example({"n": 256, "agreement": 0.998, "mean_drift": 0.0021, "max_drift": 0.061, "passed": True, "checked": "onnx-int8"}),
     )
     label_sets: dict[str, list[str]] = Field(

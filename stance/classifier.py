@@ -169,13 +169,12 @@ class StanceClassifier:
 
     def _check_probe(self, model_dir: Path) -> Optional[dict]:
         """Run the model directory's stored probe on this classifier (None when there is none)."""
-        from stance.int8_probe import compare, read_probe
+        from stance.int8_probe import check_at_load, read_probe
 
         probe = read_probe(model_dir)
         if probe is None:
             return None
-        items, reference = probe
-        return {**compare(reference, self.probabilities(items), self.n_stance), "checked": self.backend_name}
+        return {**check_at_load(probe, self.probabilities(probe.items), self.n_stance), "checked": self.backend_name}
 
     def _probs(self, logits: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         return self._softmax(logits[:, : self.n_stance], "stance"), self._softmax(logits[:, self.n_stance :], "sentiment")

@@ -249,8 +249,9 @@ def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
     # `multi` encoding an item's probabilities depend on the other items of its call).
     probe = items[:: max(1, -(-len(items) // PROBE_SIZE))]
     reference = classifiers["fp32"].probabilities(probe)
-    write_probe(model_dir, probe, reference, made_with="torch fp32")
-    here = compare(reference, classifiers["int8"].probabilities(probe), classifiers["int8"].n_stance)
+    int8_here = classifiers["int8"].probabilities(probe)
+    write_probe(model_dir, probe, reference, made_with="torch fp32", int8_probs=int8_here)
+    here = compare(reference, int8_here, classifiers["int8"].n_stance)
     agreement = float(np.mean([a == b for a, b in zip(labels["fp32"], labels["int8"])]))
     groups: dict[str, list[int]] = {}
     for i, example in enumerate(examples):

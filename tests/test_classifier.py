@@ -169,16 +169,49 @@ def test_auto_backend_skips_int8_that_missed_the_parity_bar(model_dir, tmp_path)
     assert StanceClassifier.from_path(failed, backend="onnx-int8").backend_name == "onnx-int8"
 
 
-def probed_copy(model_dir, tmp_path, reference_dir) -> "Path":
-    """A copy of `model_dir` whose stored probe holds `reference_dir`'s int8 probabilities."""
+def probed_copy(model_dir, tmp_path, reference_dir, int8_dir=None) -> "Path":
+    """A copy of `model_dir` whose stored probe holds `reference_dir`'s int8 probabilities as the
+    reference and, with `int8_dir`, that model's int8 probabilities as the ones seen at registration."""
     from stance.int8_probe import write_probe
 
-    copy = tmp_path / f"probed-{reference_dir.name}"
+    copy = tmp_path / f"probed-{reference_dir.name}-{int8_dir.name if int8_dir else 'none'}"
     shutil.copytree(model_dir, copy)
     probe = items()
     reference = StanceClassifier.from_path(reference_dir, backend="onnx-int8").probabilities(probe)
-    write_probe(copy, probe, reference, made_with="test")
+    int8 = StanceClassifier.from_path(int8_dir, backend="onnx-int8").probabilities(probe) if int8_dir else None
+    write_probe(copy, probe, reference, made_with="test", int8_probs=int8)
     return copy
+
+
+@pytest.fixture(scope="module")
+def other_dir(model_dir, tmp_path_factory):
+    """The model with other head weights, large enough to move every probability, exported."""
+    from stance.modeling import load_model_dir
+
+    other = tmp_path_factory.mktemp("other") / "other"
+    model, tokenizer, _ = load_model_dir(model_dir)
+    generator = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        model.head.weight.copy_(torch.randn(model.head.weight.shape, generator=generator))
+    model.save(other, tokenizer)
+    export_and_quantize(other)
+    return other
+
+
+def test_int8_that_reproduces_registration_is_served_though_its_fp32_agreement_is_low(model_dir, other_dir, tmp_path) -> None:
+    """The CPU computes what registration measured (where parity passed): int8 holds here."""
+    copy = probed_copy(model_dir, tmp_path, other_dir, int8_dir=model_dir)
+    classifier = StanceClassifier.from_path(copy)
+    assert classifier.backend_name == "onnx-int8"
+    assert classifier.probe["reproduced"] and classifier.probe["int8_max_diff"] <= 1e-3
+    assert classifier.probe["passed"] and classifier.probe["mean_drift"] > 0.02
+
+
+def test_int8_that_does_not_reproduce_registration_needs_the_fp32_bar(model_dir, other_dir, tmp_path) -> None:
+    copy = probed_copy(model_dir, tmp_path, other_dir, int8_dir=other_dir)
+    classifier = StanceClassifier.from_path(copy)
+    assert classifier.backend_name == "onnx-fp32"
+    assert not classifier.probe["reproduced"] and not classifier.probe["passed"]
 
 
 def test_auto_serves_int8_when_its_probe_agrees_on_this_cpu(model_dir, tmp_path) -> None:
@@ -188,17 +221,8 @@ def test_auto_serves_int8_when_its_probe_agrees_on_this_cpu(model_dir, tmp_path)
     assert classifier.probe["passed"] and classifier.probe["agreement"] == 1.0 and classifier.probe["checked"] == "onnx-int8"
 
 
-def test_auto_falls_back_to_fp32_onnx_when_the_probe_was_made_with_other_weights(model_dir, tmp_path, caplog) -> None:
-    from stance.modeling import load_model_dir
-
-    other = tmp_path / "other"
-    model, tokenizer, _ = load_model_dir(model_dir)
-    generator = torch.Generator().manual_seed(7)
-    with torch.no_grad():  # other head weights, large enough to move every probability
-        model.head.weight.copy_(torch.randn(model.head.weight.shape, generator=generator))
-    model.save(other, tokenizer)
-    export_and_quantize(other)
-    disagreeing = probed_copy(model_dir, tmp_path, other)
+def test_auto_falls_back_to_fp32_onnx_when_the_probe_was_made_with_other_weights(model_dir, other_dir, tmp_path, caplog) -> None:
+    disagreeing = probed_copy(model_dir, tmp_path, other_dir)
     with caplog.at_level("WARNING", logger="stance.classifier"):
         classifier = StanceClassifier.from_path(disagreeing)
     assert classifier.backend_name == "onnx-fp32"
