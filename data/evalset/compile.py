@@ -198,14 +198,19 @@ def render_jsonl(articles: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(article, ensure_ascii=False) + "\n" for article in articles)
 
 
+def check_current(path: Path, rendered: str, command: str) -> int:
+    """0 when `path` holds `rendered`, else 1 with a message naming the `command` that rewrites it."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if current != rendered:
+        print(f"{path} is out of date: run `{command}`", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
     rendered = render_jsonl(compile_sources())
     if "--check" in argv:
-        current = OUTPUT_PATH.read_text(encoding="utf-8") if OUTPUT_PATH.exists() else ""
-        if current != rendered:
-            print(f"{OUTPUT_PATH} is out of date: run `python data/evalset/compile.py`", file=sys.stderr)
-            return 1
-        return 0
+        return check_current(OUTPUT_PATH, rendered, "python data/evalset/compile.py")
     OUTPUT_PATH.write_text(rendered, encoding="utf-8")
     print(f"wrote {OUTPUT_PATH} ({rendered.count(chr(10))} articles)")
     return 0

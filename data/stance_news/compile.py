@@ -215,11 +215,7 @@ def main(argv: list[str]) -> int:
         return 0
     rendered = render_jsonl(examples)
     if "--check" in argv:
-        current = OUTPUT_PATH.read_text(encoding="utf-8") if OUTPUT_PATH.exists() else ""
-        if current != rendered:
-            print(f"{OUTPUT_PATH} is out of date: run `python data/stance_news/compile.py`", file=sys.stderr)
-            return 1
-        return 0
+        return _evalset_compiler().check_current(OUTPUT_PATH, rendered, "python data/stance_news/compile.py")
     OUTPUT_PATH.write_text(rendered, encoding="utf-8")
     update_descriptor(rendered.encode("utf-8"))
     print(f"wrote {OUTPUT_PATH} ({len(examples)} examples) and its size and sha256 into {DESCRIPTOR.name}")
