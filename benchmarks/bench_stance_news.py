@@ -4,8 +4,7 @@ metonyms, ...), with the literature's metrics (F1m, F1pn, accuracy).
 
     HF_HUB_OFFLINE=1 python benchmarks/bench_stance_news.py --model stance:A --model stance:B
 
-Reads `data/stance_news/examples.jsonl` through the training reader (the `Item`s article analysis
-builds); `--split dev` for the dev split. Writes benchmarks/results/stance_news.json.
+Reads data/stance_news through the training reader (the `Item`s article analysis builds); `--split dev` for the dev split. Writes benchmarks/results/stance_news.json.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.classifier import StanceClassifier  # noqa: E402
 from stance.metrics import classification_metrics  # noqa: E402
 from training.datasets import reader  # noqa: E402
+from training.datasets.stance_news import compiled_rows  # noqa: E402
 
 SET_DIR = Path(__file__).resolve().parents[1] / "data" / "stance_news"
 CONSTRUCTIONS = (
@@ -30,8 +30,7 @@ CONSTRUCTIONS = (
 
 def load(split: str) -> tuple[list, list[list[str]]]:
     """The split's examples and each one's construction tags."""
-    lines = (SET_DIR / "examples.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = {row["id"]: row for row in map(json.loads, lines)}
+    rows = {row["id"]: row for row in compiled_rows(SET_DIR)}
     examples = [e for e in reader("stance_news")(SET_DIR).examples if e.split == split]
     return examples, [rows[e.id.removeprefix("stance_news:")]["tags"] for e in examples]
 

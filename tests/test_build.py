@@ -203,3 +203,5 @@ def test_the_projects_own_dataset_is_read_from_the_repository(tmp_path) -> None:
     counts = manifest.datasets["stance_news"].counts
     assert set(counts) == {"train", "dev", "test"}
     assert all(sum(c["stance"].values()) > 500 for c in counts.values())
+    inputs = manifest.datasets["stance_news"].inputs  # the sources as built, hashed
+    assert {"splits.json", "source/w101.txt", "compile.py"} <= set(inputs) and "examples.jsonl" not in inputs

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stance.errors import DataError
 from stance.labels import LABEL_SETS, Task
@@ -55,8 +55,15 @@ class DatasetDescriptor(BaseModel):
     labels: dict[str, str]
     notes: str = ""
     in_repository: bool = False
-    """True for the project's own datasets: the folder is `data/<name>/` of the repository, not of --data-dir."""
-    files: list[FileDescriptor] = Field(min_length=1)
+    """True for the project's own datasets: the folder is `data/<name>/` of the repository, not of --data-dir,
+    and its files are hashed as they are (they change with the sources) instead of checked against `files`."""
+    files: list[FileDescriptor] = []
+
+    @model_validator(mode="after")
+    def _files_listed(self) -> "DatasetDescriptor":
+        if not self.files and not self.in_repository:
+            raise ValueError("files is empty: expected at least one [[files]] entry (path, size, sha256, url)")
+        return self
 
 
 class DropGroup(BaseModel):
@@ -133,7 +140,11 @@ def _check_folder(descriptor: DatasetDescriptor, data_dir: Path) -> Path:
 
 
 def _verify_files(descriptor: DatasetDescriptor, folder: Path) -> dict[str, str]:
-    """Check every raw file's sha256 against the descriptor; return path -> sha256."""
+    """Check every raw file's sha256 against the descriptor; return path -> sha256. A dataset of the
+    repository has every file of its folder hashed instead (its sources are versioned by git)."""
+    if descriptor.in_repository:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        return {p.relative_to(folder).as_posix(): sha256(p) for p in files if p.name != "examples.jsonl"}
     hashes = {}
     for entry in descriptor.files:
         found = sha256(require_file(descriptor.name, folder, entry.path))

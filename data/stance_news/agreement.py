@@ -21,7 +21,6 @@ from collections import defaultdict
 from pathlib import Path
 
 SET_DIR = Path(__file__).resolve().parent
-EXAMPLES = SET_DIR / "examples.jsonl"
 AGREEMENT_DIR = SET_DIR / "agreement"
 BLIND = AGREEMENT_DIR / "blind.tsv"
 FIRST = AGREEMENT_DIR / "first.tsv"
@@ -32,8 +31,14 @@ SEED = 20261202
 LABELS = ("favor", "against", "neutral")
 
 
-def load_examples(path: Path = EXAMPLES) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def load_examples() -> list[dict]:
+    """The dataset's examples, compiled from the sources by the folder's compile.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stance_news_compile", SET_DIR / "compile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compile_examples()
 
 
 def draw_sample(examples: list[dict], size: int = SAMPLE_SIZE, seed: int = SEED) -> list[dict]:

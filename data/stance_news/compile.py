@@ -1,4 +1,5 @@
-"""Compile data/stance_news/source/*.txt into data/stance_news/examples.jsonl (one line per triple).
+"""Compile data/stance_news/source/*.txt into examples (one per triple): what the training reader,
+the tests and the benchmarks read. Only the sources are in git; `examples.jsonl` is written on request.
 
 The sources use the markup of the evaluation set (`data/evalset/compile.py`, whose parser this
 script reuses): a header (`id`, `title`, `source`, `url`, `licence`, `person:` lines), `---`, then
@@ -13,14 +14,13 @@ Each example: `id` (`<file>-L<source line>-<target>`), `source_id` (the file: th
 the statement, else null), `target` / `target_name` / `target_span` (the target's first mention),
 `target_type`, `stance`, `tags` (constructions found by `construction_tags`), `licence`, `url`.
 
-Run from the repository root: `python data/stance_news/compile.py` (or `--check`, which verifies that
-examples.jsonl is up to date, `--stats`, which prints the counts the README reports, or
-`--file PATH`, which checks one source on its own and prints its counts).
+Run from the repository root: `python data/stance_news/compile.py` writes `examples.jsonl` (ignored by
+git, for reading the data with other tools); `--stats` prints the counts the README reports; `--file
+PATH` checks one source on its own and prints its counts.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import re
@@ -39,7 +39,6 @@ SOURCE_DIR = SET_DIR / "source"
 SPLITS_PATH = SET_DIR / "splits.json"
 OUTPUT_PATH = SET_DIR / "examples.jsonl"
 EVALSET_COMPILER = SET_DIR.parent / "evalset" / "compile.py"
-DESCRIPTOR = SET_DIR.parent / "datasets" / "stance_news.toml"
 SPLITS = ("train", "dev", "test")
 
 NEGATION = re.compile(r"\b(not|never|no|n't|nor|neither|without|refused|declined|denied|rejected claims)\b", re.I)
@@ -197,14 +196,6 @@ def check_file(path: Path) -> list[dict[str, Any]]:
     return article_examples(article, gazetteer, load_splits().get(path.stem, "unassigned"), statement_lines(path))
 
 
-def update_descriptor(data: bytes, path: Path = DESCRIPTOR) -> None:
-    """Write the compiled file's size and sha256 into the dataset descriptor (which the build verifies)."""
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^size = \d+$", f"size = {len(data)}", text)
-    text = re.sub(r'(?m)^sha256 = "[0-9a-f]{64}"$', f'sha256 = "{hashlib.sha256(data).hexdigest()}"', text)
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str]) -> int:
     if "--file" in argv:  # --file PATH: check one source and print its counts
         print(json.dumps(statistics(check_file(Path(argv[argv.index("--file") + 1]))), indent=2))
@@ -213,12 +204,8 @@ def main(argv: list[str]) -> int:
     if "--stats" in argv:
         print(json.dumps(statistics(examples), indent=2))
         return 0
-    rendered = render_jsonl(examples)
-    if "--check" in argv:
-        return _evalset_compiler().check_current(OUTPUT_PATH, rendered, "python data/stance_news/compile.py")
-    OUTPUT_PATH.write_text(rendered, encoding="utf-8")
-    update_descriptor(rendered.encode("utf-8"))
-    print(f"wrote {OUTPUT_PATH} ({len(examples)} examples) and its size and sha256 into {DESCRIPTOR.name}")
+    OUTPUT_PATH.write_text(render_jsonl(examples), encoding="utf-8")
+    print(f"wrote {OUTPUT_PATH} ({len(examples)} examples)")
     return 0
 
 

@@ -1,8 +1,9 @@
 """stance_news (this project, `data/stance_news/`): holder -> target stance in international-relations news.
 
 The dataset lives in the repository (it is the project's own annotation, CC0 and public domain), so
-its folder is `data/stance_news/` whatever `--data-dir` says; `examples.jsonl` is what
-`data/stance_news/compile.py` writes from the sources. Each example becomes the `Item` article
+its folder is `data/stance_news/` whatever `--data-dir` says; the reader compiles its sources with the
+folder's own `compile.py` (only the sources are in git; the build hashes them into the manifest).
+Each example becomes the `Item` article
 analysis builds for a (statement, holder, target): the statement, the target's span, the holder's
 canonical name and its span when the statement names it (none for the author). Splits are by source
 (`splits.json`); nothing is dropped or repaired here (the compiler and its tests check the data).
@@ -10,16 +11,16 @@ canonical name and its span when the statement names it (none for the author). S
 
 from __future__ import annotations
 
-import json
+import importlib.util
 from pathlib import Path
 
 from stance.schema import Example
 from training.datasets.base import ReadResult, malformed, require_file
 
 NAME = "stance_news"
-FILE = "examples.jsonl"
-FILES = {"examples": FILE}
-FIELDS = {"id", "split", "text", "holder", "holder_name", "holder_span", "target_span", "stance"}
+COMPILER = "compile.py"
+FILES: dict[str, str] = {}
+"""No fixed raw files: the sources (source/*.txt, splits.json) are hashed by the build as they are."""
 
 
 def _example(row: dict) -> Example:
@@ -37,20 +38,22 @@ def _example(row: dict) -> Example:
     )
 
 
+def compiled_rows(root: Path) -> list[dict]:
+    """The examples `<root>/compile.py` makes from `<root>/source` (its errors name the source line)."""
+    path = require_file(NAME, root, COMPILER)
+    spec = importlib.util.spec_from_file_location("stance_news_compile", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compile_examples(root / "source", root / "splits.json")
+
+
 def read(root: Path) -> ReadResult:
-    """Read `<root>/examples.jsonl` (root: the dataset's folder, `data/stance_news` in the repository)."""
-    path = require_file(NAME, root, FILE)
+    """Compile and read the dataset in `root` (the dataset's folder, `data/stance_news` in the repository)."""
     result = ReadResult()
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise malformed(NAME, path, line_no, f"not JSON ({err})") from err
-        missing = sorted(FIELDS - set(row))
-        if missing:
-            raise malformed(NAME, path, line_no, f"missing fields {missing}")
+    for row in compiled_rows(root):
         try:
             result.examples.append(_example(row))
         except ValueError as err:
-            raise malformed(NAME, path, line_no, str(err).splitlines()[0]) from err
+            line = int(row["id"].split("-L")[1].split("-")[0])  # ids are <source>-L<line>-<target>
+            raise malformed(NAME, root / "source" / f"{row['source_id']}.txt", line, str(err).splitlines()[0]) from err
     return result
