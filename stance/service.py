@@ -41,15 +41,16 @@ from stance.article.schema import ArticleAnalysis
 from stance.classifier import StanceClassifier
 from stance.encoding import AUTHOR
 from stance.errors import ModelNotFoundError
-from stance.store import MODEL_NAME, registered
+from stance.store import MODEL_NAME, registered, tier_tag
 
-MODEL_TAG = os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest")
+MODEL_TAG = tier_tag(os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest"))
+"""`STANCE_MODEL` may name a tier (`stance:accurate`): the newest model registered with that tier is served."""
 BACKEND = os.environ.get("STANCE_BACKEND", "auto")
 GAZETTEER = Path(os.environ.get("STANCE_GAZETTEER") or DEFAULT_PATH)
 SERVICE_HINT = (
     "Fix: train and register the default model with `stance train` (the README's main command does it when "
     "the store is empty), or import one with `bentoml models import FILE`; to serve another registered model, "
-    "set STANCE_MODEL=name:version."
+    "set STANCE_MODEL=name:version or a tier (stance:fast, stance:accurate, stance:fast-distilled)."
 )
 MAX_BATCH_SIZE = 64
 MAX_LATENCY_MS = 10_000

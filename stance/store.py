@@ -18,20 +18,42 @@ def resolve_model_path(ref: str | Path) -> Path:
     path = Path(ref).expanduser()
     if path.is_dir():
         return path
+    return Path(store_entry(str(ref)).path)
+
+
+def store_entry(tag: str):
+    """The model-store entry of `tag`: `name:version`, `name:latest`, or `name:<tier>` (the newest model
+    registered with that tier label, e.g. `stance:accurate`)."""
     import bentoml
     from bentoml.exceptions import BentoMLException, NotFound
 
-    tag = str(ref)
     try:
-        return Path(bentoml.models.get(tag).path)
+        return bentoml.models.get(tier_tag(tag))
     except NotFound as err:
-        known = [str(m.tag) for m in registered()]
+        known = [f"{m.tag} ({m.info.labels.get('tier', 'no tier')})" for m in registered()]
         raise ModelNotFoundError(
-            f"No model {tag!r} in the BentoML model store (BENTOML_HOME) and no such directory. "
-            f"Models in the store: {known or 'none'}. {TRAIN_HINT}"
+            f"No model {tag!r} in the BentoML model store (BENTOML_HOME), no model of tier "
+            f"{tag.partition(':')[2]!r}, and no such directory. Models in the store: {known or 'none'}. {TRAIN_HINT}"
         ) from err
     except (BentoMLException, ValueError) as err:
         raise ModelNotFoundError(f"{tag!r} is neither a directory nor a valid model tag ({err}). {TRAIN_HINT}") from err
+
+
+def tier_tag(tag: str) -> str:
+    """`name:<tier>` as the tag of the newest `name` model registered with that tier label (e.g.
+    `stance:accurate` -> `stance:<version>`); a tag that names a version, `latest`, or no known tier unchanged."""
+    import bentoml
+    from bentoml.exceptions import BentoMLException, NotFound
+
+    name, _, version = tag.partition(":")
+    if not version or version == "latest":
+        return tag
+    try:
+        bentoml.models.get(tag)
+        return tag
+    except (NotFound, BentoMLException, ValueError):
+        of_tier = [m for m in registered(name) if m.info.labels.get("tier") == version]
+        return str(of_tier[0].tag) if of_tier else tag
 
 
 def load(ref: str | Path = f"{MODEL_NAME}:latest"):
@@ -62,6 +84,7 @@ def list_models(name: str = MODEL_NAME) -> list[dict]:
             {
                 "tag": str(model.tag),
                 "created": model.info.creation_time.isoformat(timespec="seconds"),
+                "tier": model.info.labels.get("tier", ""),
                 "base_model": meta.get("base_model", ""),
                 "test_f1m": meta.get("headline", {}),
             }

@@ -59,3 +59,20 @@ def test_malformed_override_says_the_expected_form() -> None:
 def test_missing_config_file_points_at_the_shipped_ones(tmp_path) -> None:
     with pytest.raises(ConfigError, match="not found.*training/configs"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_the_tiers_are_configs_and_default_is_the_fast_tier() -> None:
+    fast, default, accurate, distilled = (load_config(n) for n in ("fast.toml", "default.toml", "accurate.toml", "fast-distilled.toml"))
+    assert default.model_dump(exclude={"extends"}) == fast.model_dump(exclude={"extends"})
+    assert (fast.tier, accurate.tier, distilled.tier) == ("fast", "accurate", "fast-distilled")
+    assert accurate.model.base == "all-mpnet-base-v2" and distilled.model.base == fast.model.base
+    # The tiers differ in the encoder (and distillation), never in the data they are selected and tested on.
+    assert accurate.data == fast.data and distilled.data == fast.data
+    assert distilled.distill.teacher == "stance:accurate"
+    assert {s.split for s in distilled.distill.transfer} == {"train"}
+
+
+def test_a_transfer_set_from_a_test_split_is_rejected(tmp_path) -> None:
+    extra = '[distill]\nteacher = "stance:accurate"\n[[distill.transfer]]\ndataset = "newsmtsc"\nsplit = "test-rw"\n'
+    with pytest.raises(ConfigError, match=r"distill: .*only name train splits \(found \['newsmtsc:test-rw'\]\)"):
+        load_config(write(tmp_path, MINIMAL + extra))

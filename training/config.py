@@ -80,6 +80,30 @@ class TrainConfig(Strict):
         return data
 
 
+class DistillConfig(Strict):
+    """Distillation from a teacher model on a transfer set (training/distill.py)."""
+
+    teacher: str = Field(description="The teacher: a model-store tag (e.g. stance:accurate) or a model directory.")
+    transfer: list[Source] = Field(
+        min_length=1, description="Datasets whose train texts the article pipeline turns into transfer pairs."
+    )
+    temperature: float = Field(2.0, gt=0, description="Softmax temperature of the teacher's and the student's logits.")
+    weight: float = Field(0.5, ge=0, le=1, description="Share of the soft (teacher) loss; 1 - weight: the gold loss.")
+    max_pairs: Optional[int] = Field(None, ge=1, description="Deterministic cap on the transfer pairs.")
+    cache_dir: str = Field("cache/teacher", description="Teacher logits (keyed by teacher version and item hash) and transfer pairs (by texts and pipeline version).")
+    teacher_backend: str = Field("auto", description="Backend the teacher labels with (as StanceClassifier.from_path).")
+
+    @model_validator(mode="after")
+    def _train_texts_only(self) -> "DistillConfig":
+        held_out = [f"{s.dataset}:{s.split}" for s in self.transfer if s.split != "train"]
+        if held_out:
+            raise ValueError(
+                f"distill.transfer may only name train splits (found {held_out}): a dev or test text in the "
+                f"transfer set would leak into selection or evaluation. Fix: use split = \"train\"."
+            )
+        return self
+
+
 class RegisterConfig(Strict):
     enabled: bool = True
     name: str = "stance"
@@ -87,10 +111,16 @@ class RegisterConfig(Strict):
 
 class Config(Strict):
     name: str = "default"
+    tier: Optional[str] = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="The model tier (fast, accurate, fast-distilled): a label of the registered model.",
+    )
     extends: Optional[str] = None
     model: ModelConfig = ModelConfig()
     data: DataConfig
     train: TrainConfig = TrainConfig()
+    distill: Optional[DistillConfig] = None
     registry: RegisterConfig = RegisterConfig()
 
 

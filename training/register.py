@@ -53,7 +53,14 @@ def register(
     }
     # How it was trained (precision chosen for the hardware, wall-clock), when the run recorded it.
     metadata.update({f"training_{key}": metrics[key] for key in ("precision", "seconds") if metrics.get(key) is not None})
-    labels = {"task": "stance-sentiment", "base": Path(spec.base_model).name or "custom", "encoding": f"v{ENCODING_VERSION}"}
+    tier = config.get("tier") or "custom"
+    metadata["tier"] = tier
+    labels = {
+        "task": "stance-sentiment",
+        "tier": tier,
+        "base": Path(spec.base_model).name or "custom",
+        "encoding": f"v{ENCODING_VERSION}",
+    }
     with bentoml.models.create(name, labels=labels, metadata=metadata) as entry:
         # Without a fresh export, leave out ONNX files a previous registration may have left behind.
         stale = shutil.ignore_patterns("*.onnx", "onnx.json") if not onnx else None

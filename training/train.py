@@ -18,7 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import tomli_w
@@ -32,7 +32,7 @@ from stance.labels import LABEL_SETS, TASKS
 from stance.metrics import classification_metrics
 from stance.modeling import ModelSpec, StanceModel, build_model
 from stance.precision import choose_precision
-from stance.schema import Example
+from stance.schema import Example, Item
 from training.config import Config, Source
 from training.estimate import TIMED_STEPS, WARMUP_STEPS, RunEstimate
 
@@ -47,9 +47,20 @@ class RunResult:
 
 
 def resolve_base(base: str) -> str:
-    """A local directory for `base`: an installed model package, a path, else the hub id unchanged."""
+    """A local directory for `base`: a path, a fetched base encoder (data/bases/), an installed model
+    package, else the hub id unchanged."""
+    from training.bases import cached_base, known_bases
+
     if Path(base).expanduser().is_dir():
         return str(Path(base).expanduser())
+    if base in known_bases():
+        found = cached_base(base)
+        if found is None:
+            raise StanceError(
+                f"Base encoder {base!r} has not been fetched. Fix: run `stance models fetch-base {base}` "
+                f"(offline, verified against data/bases/{base}.toml), or set model.base to its hub id."
+            )
+        return str(found)
     if "/" not in base and importlib.util.find_spec(base) is not None:
         path = importlib.resources.files(base) / "model"
         if path.is_dir():
@@ -62,27 +73,51 @@ def encoded_label(example: Example) -> int:
     return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
 
 
-def to_dataset(examples: Sequence[Example], tokenizer, spec: ModelSpec):
+NO_GOLD = -1
+"""The label of a transfer item: a target the student reads (with soft targets) but has no gold class for."""
+
+
+def to_dataset(
+    examples: Sequence[Example],
+    tokenizer,
+    spec: ModelSpec,
+    transfer: Sequence[Item] = (),
+    soft: Optional[np.ndarray] = None,
+):
     """A datasets.Dataset with one row per encoded sequence: token ids, the positions its targets are
-    read at, their labels, and the length (for length-grouped batches)."""
+    read at, their labels, and the length (for length-grouped batches). With distillation, `transfer`
+    items (no gold label) follow the examples and `soft` holds the teacher's (n, 6) distributions of
+    every item, examples then transfer, as the `soft_targets` column."""
     from datasets import Dataset
 
-    encoded = encode_items(tokenizer, [e.item() for e in examples], spec.scheme, spec.max_length)
+    items = [e.item() for e in examples] + list(transfer)
+    encoded = encode_items(tokenizer, items, spec.scheme, spec.max_length)
+    labels = [encoded_label(e) for e in examples] + [NO_GOLD] * len(transfer)
     rows = dict(encoded.features)
     rows["target_positions"] = encoded.positions
-    rows["labels"] = [[encoded_label(examples[i]) for i in targets] for targets in encoded.targets]
+    rows["labels"] = [[labels[i] for i in targets] for targets in encoded.targets]
+    if soft is not None:
+        rows["soft_targets"] = [[float(v) for i in targets for v in soft[i]] for targets in encoded.targets]
     rows["length"] = [len(ids) for ids in rows["input_ids"]]
     return Dataset.from_dict(rows)
 
 
 def collate(pad_id: int):
-    """A data collator that right-pads every field (`stance.onnx_export.pad_batch`; labels with -100)."""
+    """A data collator that right-pads every field (`stance.onnx_export.pad_batch`; labels with -100;
+    soft targets, flat per sequence, to (batch, k, 6) floats padded with -1)."""
     from stance.onnx_export import pad_batch
 
     def pad(features: list[dict]) -> dict[str, torch.Tensor]:
-        columns = {key: [f[key] for f in features] for key in features[0] if key != "length"}
+        columns = {key: [f[key] for f in features] for key in features[0] if key not in ("length", "soft_targets")}
         padded = pad_batch(columns, range(len(features)), pad_id, fill={"labels": -100})
-        return {key: torch.from_numpy(array) for key, array in padded.items()}
+        out = {key: torch.from_numpy(array) for key, array in padded.items()}
+        if "soft_targets" in features[0]:
+            soft = torch.full((*out["labels"].shape, 6), -1.0)
+            for r, feature in enumerate(features):
+                values = torch.tensor(feature["soft_targets"], dtype=torch.float32).view(-1, 6)
+                soft[r, : len(values)] = values
+            out["soft_targets"] = soft
+        return out
 
     return pad
 
@@ -113,14 +148,30 @@ def _trainer_class():
     from transformers import Trainer
 
     class StanceTrainer(Trainer):
-        """Adds `eval_selection_f1m` (mean dev F1m over the selection sets) and stops early on it.
+        """Adds `eval_selection_f1m` (mean dev F1m over the selection sets) and stops early on it; with
+        `distill`, trains on the teacher's soft targets too (`training.distill.distill_loss`).
 
         Early stopping lives here, not in EarlyStoppingCallback: with several dev sets the callback
         only ever sees one set's metrics at a time.
         """
 
-        selection: Sequence[str] = ()
-        patience: int = 2
+        def __init__(self, *args, selection: Sequence[str], patience: int, distill=None, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.selection = list(selection)
+            self.patience = patience
+            self.distill = distill
+            self._selection_history: list[float] = []
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            soft = inputs.pop("soft_targets", None)
+            if soft is None or self.distill is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            from training.distill import distill_loss
+
+            labels = inputs.pop("labels")
+            out = model(**inputs)
+            loss = distill_loss(out["logits"], labels, soft, self.distill.weight, self.distill.temperature, model.label_smoothing)
+            return (loss, out) if return_outputs else loss
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
             metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
@@ -132,9 +183,8 @@ def _trainer_class():
             return metrics
 
         def _stop_if_stale(self, score: float) -> None:
-            history = getattr(self, "_selection_history", [])
+            history = self._selection_history
             history.append(score)
-            self._selection_history = history
             if len(history) > self.patience and max(history[-self.patience :]) <= max(history[: -self.patience]):
                 logger.info("No dev improvement in %d evaluations: stopping early.", self.patience)
                 self.control.should_training_stop = True
@@ -153,10 +203,13 @@ def fit(
     run_dir: Path,
     after_items: int = 0,
     dry_run: bool = False,
+    transfer: Sequence[Item] = (),
+    soft: Optional[np.ndarray] = None,
 ) -> tuple[StanceModel, object, "RunEstimate | None"]:
     """Fine-tune on `train`, select on the `dev` sets named in `config.data.selection`; return (best model,
     tokenizer, the run's time estimate). `after_items`: how many items the passes after training will
-    classify (for the estimate). With `dry_run`, stop once the estimate is made (the model is not trained)."""
+    classify (for the estimate). With `dry_run`, stop once the estimate is made (the model is not trained).
+    Distillation: `transfer` items and the teacher's `soft` targets of train + transfer (`to_dataset`)."""
     from transformers import TrainingArguments, set_seed
 
     from training.estimate import StepTimer
@@ -168,7 +221,7 @@ def fit(
     spec = ModelSpec.default(config.model.scheme, config.model.pooling, config.model.max_length, config.model.base)
     model, tokenizer = build_model(resolve_base(config.model.base), spec)
     model.label_smoothing = config.train.label_smoothing
-    train_ds = to_dataset(train, tokenizer, spec)
+    train_ds = to_dataset(train, tokenizer, spec, transfer, soft)
     selection = [n.replace(":", "-") for n in config.data.selection] or list(dev)
     # Only the sets that select checkpoints are read during training; the others are evaluated once, after.
     dev_ds = {name: to_dataset(examples, tokenizer, spec) for name, examples in dev.items() if name in selection}
@@ -216,11 +269,12 @@ def fit(
         train_sampling_strategy="group_by_length",
         report_to="none",
         disable_tqdm=False,
+        remove_unused_columns=soft is None,  # soft_targets is not a forward() argument; the trainer takes it
     )
-    trainer_cls = _trainer_class()
-    trainer_cls.selection = list(dev_ds)
-    trainer_cls.patience = config.train.patience
-    trainer = trainer_cls(
+    trainer = _trainer_class()(
+        selection=list(dev_ds),
+        patience=config.train.patience,
+        distill=config.distill if soft is not None else None,
         model=model,
         args=args,
         train_dataset=train_ds,
@@ -300,7 +354,9 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     test_examples = [e for v in test.values() for e in v]
     logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
     after = len(dev_examples) + len(test_examples) + 2 * len(selection_examples(config, dev))
-    model, tokenizer, estimate = fit(config, train_examples, dev, run_dir, after_items=after)
+    transfer, soft = distillation_targets(config, train_examples, run_dir) if config.distill else ((), None)
+    clock.lap("teacher")
+    model, tokenizer, estimate = fit(config, train_examples, dev, run_dir, after_items=after, transfer=transfer, soft=soft)
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is model/ now
@@ -326,6 +382,22 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     logger.info("Done in %.0f s; test F1m: %s", metrics["seconds"], {k: m["f1m"] for k, m in metrics["test"].items()})
     write_metrics({**metrics["dev"], **metrics["test"]}, run_dir / "eval", f"Run {run_dir.name}")
     return RunResult(run_dir, model_dir, metrics)
+
+
+def distillation_targets(config: Config, train: list[Example], run_dir: Path) -> tuple[list[Item], np.ndarray]:
+    """The transfer set and the teacher's soft targets of train + transfer items (cached logits)."""
+    from training.distill import build_transfer_set, soft_targets, teacher_logits
+
+    from training.build import build_splits
+
+    distill = config.distill
+    build_splits(Path(config.data.dir), Path(config.data.processed_dir), sorted({s.dataset for s in distill.transfer}))
+    transfer = build_transfer_set(distill, Path(config.data.processed_dir), [e.item() for e in train], config.train.seed)
+    logits = teacher_logits(distill.teacher, [e.item() for e in train] + transfer, Path(distill.cache_dir), distill.teacher_backend)
+    (run_dir / "transfer.json").write_text(
+        json.dumps({"transfer_pairs": len(transfer), "gold_items": len(train), "teacher": distill.teacher}, indent=2)
+    )
+    return transfer, soft_targets(logits, distill.temperature)
 
 
 def selection_examples(config: Config, dev: dict[str, list[Example]]) -> list[Example]:

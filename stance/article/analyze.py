@@ -118,7 +118,7 @@ class ArticleAnalyzer:
 
     def classify(self, pending: Sequence[_Pending]) -> list[ArticleAnalysis]:
         """Classify every (statement, target) pair of prepared articles in one call and roll them up."""
-        items = [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
+        items = pair_items(pending)
         with self._stage("classifier"):
             predictions = iter(self.classifier.predict(items))
         with self._stage("rollup"):
@@ -177,6 +177,11 @@ def _pairs(pending: _Pending) -> list[tuple[Statement, object]]:
             seen.add(mention.actor)
             pairs.append((statement, mention))
     return pairs
+
+
+def pair_items(pending: Sequence[_Pending]) -> list[Item]:
+    """The classifier items of prepared articles' (statement, target) pairs, article by article, in order."""
+    return [_item(p, statement, mention) for p in pending for statement, mention in p.pairs]
 
 
 def _item(pending: _Pending, statement: Statement, mention) -> Item:

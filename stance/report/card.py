@@ -111,6 +111,7 @@ def build_card(model: str, model_path: Path, sections: Sequence[dict], report_da
     descriptors = [dataset_descriptor(name) for name in names if name]
     return {
         "model": str(model),
+        "tier": meta.get("tier") or config.get("tier") or "custom",
         "base_model": spec.get("base_model", meta.get("base_model", "")),
         "label_sets": spec.get("label_sets", meta.get("label_sets", {})),
         "temperature": spec.get("temperature", {}),
