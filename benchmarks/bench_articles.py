@@ -6,7 +6,7 @@ Articles are built from our evaluation set (consecutive articles joined until ~6
 density of actors and quotations is that of real news. Three ways to run the same articles side by
 side in one process: spaCy alone (the ceiling), one article per call, and batches of `--batch`
 articles (one spaCy pass, one classifier call per batch). Prints a table and writes JSON.
-Without --model, the newest training run under /tmp/exp with a saved model is used.
+Without --model, `stance:latest` from the model store is used.
 """
 
 from __future__ import annotations
@@ -30,14 +30,6 @@ FALLBACK = (
     '"Washington will regret this." He also warned the U.S. that Tehran is ready to respond. '
     "The Kremlin praised Iran for its restraint, while Israeli officials accused Tehran of arming the Houthis.\n\n"
 )
-
-
-def newest_model(root: Path = Path("/tmp/exp")) -> Path:
-    """The newest `model/` folder holding a stance.json under `root` (the lead's training runs)."""
-    found = sorted(root.glob("**/model/stance.json"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise SystemExit(f"No model under {root}: pass --model DIR or a model-store tag.")
-    return found[-1].parent
 
 
 def build_articles(count: int, words: int = 600) -> list[str]:
@@ -95,7 +87,7 @@ def run(analyzer: ArticleAnalyzer, articles: list[str], batch: int, model_thread
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="Model directory or tag (default: newest under /tmp/exp).")
+    parser.add_argument("--model", default="stance:latest", help="Model-store tag (or tier, e.g. stance:accurate) or model directory.")
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--backend", default="auto", help="Classifier backend: auto (int8 ONNX if exported), torch, onnx-int8.")
@@ -105,7 +97,7 @@ def main() -> None:
 
     import torch
 
-    model = args.model or str(newest_model())
+    model = args.model
     threads = args.threads or min(torch.get_num_threads(), os.cpu_count() or 1)  # ONNX Runtime: one per core
     analyzer = ArticleAnalyzer.from_ref(model, backend=args.backend, threads=args.threads)
     articles = build_articles(args.articles)

@@ -11,6 +11,7 @@ import torch
 
 from stance.modeling import task_loss
 from stance.schema import Example, Item
+from tests.conftest import SHARED_DATA
 from training.config import Config, DistillConfig
 from training.distill import distill_loss, held_out_texts, soft_targets, teacher_logits, transfer_items, transfer_texts
 
@@ -115,3 +116,28 @@ def test_a_student_trains_on_gold_and_transfer_items_with_soft_targets(tiny_bert
     assert sorted(v for r in dataset["labels"] for v in r)[0] == -1  # the transfer item: no gold label
     losses = [row["loss"] for row in json.loads((tmp_path / "log_history.json").read_text()) if "loss" in row]
     assert losses and all(math.isfinite(v) for v in losses)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "newsmtsc").is_dir(), reason="needs ../shared/data/newsmtsc")
+def test_a_distillation_run_end_to_end_reuses_both_caches(tiny_bert, tmp_path, caplog) -> None:
+    import logging
+
+    from tests.test_cli import TINY_RUN
+    from tests.test_report import toy_examples, train_tiny
+    from training.config import load_config
+    from training.train import train
+
+    teacher = train_tiny(tiny_bert, tmp_path / "teacher" / "model", toy_examples()["train"], steps=3)
+    text = TINY_RUN.format(base=tiny_bert, data=SHARED_DATA, processed=tmp_path / "processed")
+    text += f'[distill]\nteacher = "{teacher}"\ncache_dir = "{tmp_path / "cache"}"\nteacher_backend = "torch"\n'
+    text += '[[distill.transfer]]\ndataset = "newsmtsc"\nsplit = "train"\nmax_examples = 30\n'
+    (tmp_path / "d.toml").write_text(text)
+    config = load_config(tmp_path / "d.toml", ["registry.enabled=false"])
+    first = train(config, tmp_path / "runs")
+    found = json.loads((first.run_dir / "transfer.json").read_text())
+    assert found["transfer_pairs"] >= 20 and found["gold_items"] == 48
+    caches = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir())
+    assert caches == ["dir", "transfer"]
+    caplog.set_level(logging.INFO, logger="training")
+    train(config, tmp_path / "runs")
+    assert ", 0 to label." in caplog.text and "read from" in caplog.text
