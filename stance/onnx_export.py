@@ -20,7 +20,7 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -120,10 +120,11 @@ def probe_item(text: str, target: str, holder: str | None):
     return Item(text=text, **fields)
 
 
-def pad_batch(encoded: Mapping[str, list], rows, pad_id: int, fill: Mapping[str, int] = {}) -> dict[str, np.ndarray]:
+def pad_batch(encoded: Mapping[str, list], rows, pad_id: int, fill: Optional[Mapping[str, int]] = None) -> dict[str, np.ndarray]:
     """Right-pad rows `rows` of each field to that field's longest row: int64 arrays. `input_ids` are
     padded with `pad_id`, fields named in `fill` with their value, the others with 0."""
     rows = list(rows)
+    fill = fill or {}
     out = {}
     for key, values in encoded.items():
         width = max(len(values[i]) for i in rows)
