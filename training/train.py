@@ -386,7 +386,7 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
 
 def distillation_targets(config: Config, train: list[Example], run_dir: Path) -> tuple[list[Item], np.ndarray]:
     """The transfer set and the teacher's soft targets of train + transfer items (cached logits)."""
-    from training.distill import build_transfer_set, soft_targets, teacher_logits
+    from training.distill import build_transfer_set, soft_targets, teacher_id, teacher_logits
 
     from training.build import build_splits
 
@@ -395,7 +395,10 @@ def distillation_targets(config: Config, train: list[Example], run_dir: Path) ->
     transfer = build_transfer_set(distill, Path(config.data.processed_dir), [e.item() for e in train], config.train.seed)
     logits = teacher_logits(distill.teacher, [e.item() for e in train] + transfer, Path(distill.cache_dir), distill.teacher_backend)
     (run_dir / "transfer.json").write_text(
-        json.dumps({"transfer_pairs": len(transfer), "gold_items": len(train), "teacher": distill.teacher}, indent=2)
+        json.dumps(
+            {"transfer_pairs": len(transfer), "gold_items": len(train), "teacher": distill.teacher, "teacher_id": teacher_id(distill.teacher)},
+            indent=2,
+        )
     )
     return transfer, soft_targets(logits, distill.temperature)
 
