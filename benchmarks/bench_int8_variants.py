@@ -3,7 +3,7 @@
     HF_HUB_OFFLINE=1 python benchmarks/bench_int8_variants.py --model stance:latest \
         --processed processed --split newsmtsc:dev-rw --split newsmtsc:dev-mt
 
-Variants of `stance.quantization.quantize_per_token` on the same fp32 graph, with the same MatMuls kept
+Variants of `training.quantization.quantize_per_token` on the same fp32 graph, with the same MatMuls kept
 in fp32 (the most sensitive, as registration picks them; `--keep` counts): 8-bit signed weights with
 8-bit activations (registered before 2026-12-02), 7-bit signed weights (no int16 saturation in AVX2's
 u8 x s8 kernel), 8-bit weights stored unsigned (ONNX Runtime's u8 x u8 kernel, exact), 8-bit weights
@@ -29,10 +29,11 @@ from stance.backends import OnnxBackend  # noqa: E402
 from stance.classifier import StanceClassifier  # noqa: E402
 from stance.int8_probe import compare, read_probe  # noqa: E402
 from stance.modeling import load_model_dir  # noqa: E402
-from stance.onnx_export import ONNX_FP32, probe_batch  # noqa: E402
+from stance.model_dir import ONNX_FP32  # noqa: E402
+from training.onnx_export import probe_batch  # noqa: E402
 from stance.precision import detect_hardware  # noqa: E402
-from stance.quantization import most_sensitive, quantize_per_token, sensitivity, weight_matmuls  # noqa: E402
-from stance.schema import read_examples  # noqa: E402
+from training.quantization import most_sensitive, quantize_per_token, sensitivity, weight_matmuls  # noqa: E402
+from stance.splits import read_named  # noqa: E402
 from stance.store import resolve_model_path  # noqa: E402
 
 VARIANTS = {
@@ -65,7 +66,7 @@ def main() -> None:
 
     model_dir = resolve_model_path(args.model)
     examples = [e for name in (args.split or ["newsmtsc:dev-rw", "newsmtsc:dev-mt"])
-                for e in read_examples(args.processed / name.split(":")[0] / f"{name.split(':')[1]}.jsonl")]
+                for e in read_named(args.processed, name)]
     items = [e.item() for e in examples]
     reference = StanceClassifier.from_path(model_dir, backend="torch", bf16=False)
     gold_labels = [p.label(e.task) for p, e in zip(reference.predict(items), examples)]

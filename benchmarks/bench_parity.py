@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stance.backends import OnnxBackend  # noqa: E402
 from stance.classifier import StanceClassifier  # noqa: E402
-from stance.evaluation import group_key  # noqa: E402
+from stance.splits import group_key  # noqa: E402
 from stance.metrics import classification_metrics  # noqa: E402
-from stance.onnx_export import ONNX_FP32, PARITY_AGREEMENT, PARITY_F1M_DROP  # noqa: E402
+from stance.model_dir import ONNX_FP32  # noqa: E402
+from training.onnx_export import PARITY_AGREEMENT, PARITY_F1M_DROP  # noqa: E402
 from stance.store import resolve_model_path  # noqa: E402
 
 
@@ -76,7 +77,7 @@ def main() -> None:
             "torch fp32": reference,
             "torch bf16 autocast": StanceClassifier.from_path(model_dir, backend="torch", bf16=True),
             "onnx-fp32": StanceClassifier.from_path(model_dir, backend="onnx-fp32"),
-            "onnx-int8 (per-token, stance.quantization)": StanceClassifier.from_path(model_dir, backend="onnx-int8"),
+            "onnx-int8 (per-token, training.quantization)": StanceClassifier.from_path(model_dir, backend="onnx-int8"),
             "onnx-int8 stock quantize_dynamic (per-tensor)": StanceClassifier(
                 stock, reference.tokenizer, reference.spec
             ),

@@ -20,7 +20,7 @@ import json
 import os
 import subprocess
 
-from stance.local_server import ServerNotReady, free_port, start_local_server, stop_local_server, wait_until_ready
+from tests.local_server import ServerNotReady, free_port, start_local_server, stop_local_server, wait_until_ready
 import sys
 import threading
 import time

@@ -55,11 +55,11 @@ def main() -> None:
     args = parser.parse_args()
     import pyarrow.parquet as pq
 
-    from stance.batch import score_file
+    from stance.batch import ScoreOptions, score_file
     from stance.batch.spark import score_spark
 
     source = write_parquet(args.work / f"pairs-{args.rows}.parquet", args.rows)
-    local = score_file(source, args.work / "local.parquet", args.model, overwrite=True, progress=False)
+    local = score_file(source, args.work / "local.parquet", args.model, ScoreOptions(overwrite=True, progress=False))
     started = time.perf_counter()
     spark = score_spark(source, args.work / "spark.parquet", args.model, master=args.master, overwrite=True)
     spark_wall = time.perf_counter() - started

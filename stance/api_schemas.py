@@ -1,28 +1,23 @@
 """Request and response models of the HTTP service (`stance.service`): the OpenAPI page (/docs) is built
 from these, so their descriptions and examples are the service's manual.
 
-Every limit is checked here, while the request is parsed: a violation is a 400 response naming the
-field and the limit, before the request joins an inference batch. The article endpoints' request models
-and limits are in `stance.article.endpoint`; /info lists them with these.
+Every limit (`stance.limits`) is checked here, while the request is parsed: a violation is a 400
+response naming the field and the limit, before the request joins an inference batch (/classify) or
+an analysis (/analyze, /analyze_batch: `ArticleRequest`, `Articles`); /info lists them all.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from stance.article.endpoint import MAX_BATCH, MAX_REQUEST_CHARS
-from stance.encoding import AUTHOR, WINDOW_CHARS
+from stance.article.schema import AnalyzeRequest
+from stance.encoding import WINDOW_CHARS
+from stance.errors import InputError
 from stance.labels import SENTIMENT_LABELS, STANCE_LABELS
-from stance.schema import Item
-
-MAX_ITEMS = 64
-"""Items per request (one request is at most one inference batch)."""
-MAX_TEXT_CHARS = 5000
-"""Characters per text. Longer statements are classified on a window of WINDOW_CHARS around the target."""
-MAX_NAME_CHARS = 200
-"""Characters per target or holder name."""
+from stance.limits import MAX_ARTICLES, MAX_ITEMS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TEXT_CHARS
+from stance.schema import AUTHOR, Item
 
 
 def _example(value: Any) -> dict[str, Any]:
@@ -105,6 +100,14 @@ def check_item_count(items: Any) -> Any:
     return items
 
 
+Items = Annotated[
+    list[ClassifyItem],
+    BeforeValidator(check_item_count),
+    Field(description=f"The items to classify, 1 to {MAX_ITEMS}.", json_schema_extra={"example": EXAMPLE_ITEMS}),
+]
+"""The body of POST /classify: `{"items": Items}`."""
+
+
 class ItemResult(BaseModel):
     """The model's verdicts on one item, in the order of the request's items."""
 
@@ -133,6 +136,77 @@ class ItemResult(BaseModel):
     )
 
 
+EXAMPLE_ARTICLE: dict[str, Any] = {
+    "text": "Sergei Lavrov said the sanctions on Iran were illegal. The Kremlin praised Tehran.",
+    "id": "a1",
+}
+
+
+def check_article_count(count: int) -> None:
+    """Raise InputError unless 1 <= `count` <= MAX_ARTICLES."""
+    if not 1 <= count <= MAX_ARTICLES:
+        raise InputError(
+            f"articles has {count} entries: expected 1 to {MAX_ARTICLES} per request. "
+            f"Fix: send at most {MAX_ARTICLES} articles per request (several requests for more)."
+        )
+
+
+def check_request_chars(chars: int, field: str = "text") -> None:
+    """Raise InputError when a request's `chars` characters (in `field`) exceed MAX_REQUEST_CHARS."""
+    if chars > MAX_REQUEST_CHARS:
+        raise InputError(
+            f"{field} has {chars:,} characters: the limit is {MAX_REQUEST_CHARS:,} per request. "
+            f"Fix: split long articles into parts (e.g. by section) and send them in several requests, "
+            f"or analyse long texts offline with `stance analyze FILE`."
+        )
+
+
+class ArticleRequest(AnalyzeRequest):
+    """One article to analyse: the body of POST /analyze, an element of /analyze_batch's `articles`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": EXAMPLE_ARTICLE})
+
+    text: str = Field(
+        description=f"The article as plain text, 1 to {MAX_REQUEST_CHARS:,} characters (in /analyze_batch, "
+        f"{MAX_REQUEST_CHARS:,} for all its articles together).",
+        json_schema_extra={"example": EXAMPLE_ARTICLE["text"]},
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_fits(cls, text: str) -> str:
+        if not text:
+            raise InputError(
+                "text is empty: expected the article as plain text. Fix: send the article's text, "
+                "or leave the article out."
+            )
+        check_request_chars(len(text))
+        return text
+
+
+def _count_before_validation(articles: Any) -> Any:
+    # Before the articles are validated one by one: 10,000 of them are refused without parsing each.
+    if isinstance(articles, list):
+        check_article_count(len(articles))
+    return articles
+
+
+def _chars_after_validation(articles: list[ArticleRequest]) -> list[ArticleRequest]:
+    check_request_chars(sum(len(a.text) for a in articles), "articles")
+    return articles
+
+
+Articles = Annotated[
+    list[ArticleRequest],
+    BeforeValidator(_count_before_validation),
+    AfterValidator(_chars_after_validation),
+    Field(
+        description=f"The articles, 1 to {MAX_ARTICLES}, with at most {MAX_REQUEST_CHARS:,} characters in all.",
+        json_schema_extra={"example": [EXAMPLE_ARTICLE, {"text": "Iran condemned the attack.", "id": "a2"}]},
+    ),
+]
+
+
 class Limits(BaseModel):
     """Request limits: exceeding one is a 400 naming the field and the limit."""
 
@@ -142,7 +216,7 @@ class Limits(BaseModel):
     window_chars: int = Field(
         WINDOW_CHARS, description="Longer texts are read in a window of this size around the target."
     )
-    max_articles_per_request: int = Field(MAX_BATCH, description="Articles per /analyze_batch request.")
+    max_articles_per_request: int = Field(MAX_ARTICLES, description="Articles per /analyze_batch request.")
     max_article_chars_per_request: int = Field(
         MAX_REQUEST_CHARS, description="Characters per /analyze or /analyze_batch request, all articles together."
     )

@@ -3,7 +3,7 @@
 `StanceClassifier` does the encoding, batching and labelling; a backend only runs the network.
 - `torch`: the `StanceModel` itself, on the GPU when there is one, under bf16 autocast where bf16 is
   native (`stance.precision`: AVX-512 BF16/AMX CPUs, bf16-capable GPUs), in fp32 elsewhere.
-- `onnx-int8` / `onnx-fp32`: ONNX Runtime sessions on the graphs `stance.onnx_export` writes into the
+- `onnx-int8` / `onnx-fp32`: ONNX Runtime sessions on the graphs `training.onnx_export` writes into the
   model directory at registration (`model.int8.onnx`, `model.onnx`). They need neither the PyTorch
   weights nor autograd, so a service on them loads faster and uses less memory.
 `auto` resolves to `onnx-int8` when the model directory has it (and registration did not measure it
@@ -24,12 +24,11 @@ import numpy as np
 import torch
 
 from stance.errors import ModelNotFoundError
+from stance.model_dir import ONNX_FILES, ONNX_FP32, ONNX_INT8, ONNX_REPORT
 from stance.precision import detect_hardware, resolve_precision
-from stance.onnx_export import ONNX_FP32, ONNX_INT8, ONNX_REPORT
 
 Backend = Literal["auto", "torch", "onnx-int8", "onnx-fp32"]
 BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx-int8", "onnx-fp32")
-ONNX_FILES = {"onnx-int8": ONNX_INT8, "onnx-fp32": ONNX_FP32}
 
 
 class InferenceBackend(Protocol):
@@ -120,6 +119,6 @@ def resolve_backend(model_dir: Path, backend: str) -> str:
             f"Backend {backend!r} needs {ONNX_FILES[backend]} in {model_dir}, which is missing "
             f"(found {sorted(p.name for p in Path(model_dir).iterdir())}). Fix: register the model with "
             f"`stance train` / training.register (it exports ONNX), run "
-            f"`python -m stance.onnx_export {model_dir}`, or use backend='torch'."
+            f"`python -m training.onnx_export {model_dir}`, or use backend='torch'."
         )
     return backend

@@ -3,15 +3,14 @@
 A classifier is calibrated when, among the items it labels with confidence p, a fraction p is right.
 Fine-tuned transformers are over-confident; dividing the logits by one temperature T > 1 per task
 (Guo et al., 2017) fixes most of it without changing any predicted label. `fit_temperature` finds T
-by minimising the negative log-likelihood on dev; `calibrate_model_dir` does that per task for a
-saved model and stores the result in its `stance.json`, which `StanceClassifier` applies.
+by minimising the negative log-likelihood on dev; training fits one per task before the model is saved
+(`fit_task_temperatures`), stores them in its `ModelSpec`, and `StanceClassifier` applies them. The
+abstain rule that reads the calibrated probabilities is `stance.decision`.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -20,11 +19,7 @@ from scipy.special import log_softmax, softmax
 from stance.errors import InputError
 
 if TYPE_CHECKING:
-    from stance.classifier import StanceClassifier
     from stance.schema import Example
-
-UNCERTAIN = "uncertain"
-"""The label a classifier with an abstain threshold returns when its top probability is below it."""
 
 TEMPERATURE_RANGE = (0.05, 20.0)
 
@@ -108,24 +103,6 @@ def expected_calibration_error(probs: np.ndarray, gold: Sequence[int] | np.ndarr
     return float(total / len(gold))
 
 
-def decide(labels: Sequence[str], probs: np.ndarray, abstain_below: Optional[float] = None) -> str:
-    """The label with the highest probability, or `UNCERTAIN` when that probability is below `abstain_below`."""
-    top = int(np.argmax(probs))
-    if abstain_below is not None and float(probs[top]) < abstain_below:
-        return UNCERTAIN
-    return labels[top]
-
-
-def check_abstain_threshold(value: Optional[float], n_classes: int = 3) -> Optional[float]:
-    """Return `value` if it is a usable abstain threshold (None, or in (1/n_classes, 1]); else raise InputError."""
-    if value is not None and not 1.0 / n_classes < value <= 1.0:
-        raise InputError(
-            f"abstain_below={value} cannot work: expected a probability in ({1.0 / n_classes:.3f}, 1] (the top "
-            f"probability of {n_classes} classes is never below 1/{n_classes}). Fix: pass e.g. 0.6, or leave it unset."
-        )
-    return value
-
-
 def task_gold(examples: Sequence["Example"], label_sets: dict[str, list[str]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per task: (row indices of the examples of that task, their gold class indices)."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -153,32 +130,3 @@ def fit_task_temperatures(logits: np.ndarray, examples: Sequence["Example"], lab
         task: fit_temperature(logits[rows, task_columns(label_sets, task)], gold)
         for task, (rows, gold) in task_gold(examples, label_sets).items()
     }
-
-
-def calibrate_model_dir(
-    model_dir: Path,
-    dev: Sequence["Example"],
-    classifier: Optional["StanceClassifier"] = None,
-    logits=None,
-) -> dict[str, float]:
-    """Fit per-task temperatures on `dev`, write them into `model_dir/stance.json` and return them.
-
-    `classifier` (loaded from `model_dir`) is reused when given and gets the new temperatures too;
-    `logits` are its raw logits on `dev` when the caller has them already.
-    """
-    from stance.classifier import StanceClassifier
-    from stance.modeling import SPEC_FILE, ModelSpec
-
-    if not dev:
-        raise InputError("No dev examples to fit a temperature on. Fix: configure data.dev in the training config.")
-    classifier = classifier or StanceClassifier.from_path(model_dir)
-    if logits is None:
-        logits = classifier.logits([e.item() for e in dev])
-    logits = np.asarray(logits)  # raw logits: the spec's temperature is not applied
-    temperature = fit_task_temperatures(logits, dev, classifier.spec.label_sets)
-    path = Path(model_dir) / SPEC_FILE
-    spec = ModelSpec.model_validate(json.loads(path.read_text()))
-    spec.temperature = temperature
-    path.write_text(spec.model_dump_json(indent=2))
-    classifier.spec.temperature = dict(temperature)
-    return temperature

@@ -16,11 +16,12 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from stance.backends import ONNX_FILES, Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
-from stance.calibration import check_abstain_threshold, decide
+from stance.backends import Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
+from stance.batching import pad_batch, read_positions
+from stance.decision import check_abstain_threshold, decide
 from stance.encoding import Encoded, encode_items
+from stance.model_dir import ONNX_FILES
 from stance.modeling import ModelSpec, StanceModel, load_tokenizer_and_spec
-from stance.onnx_export import pad_batch
 from stance.precision import detect_hardware
 from stance.schema import Item
 
@@ -139,23 +140,7 @@ class StanceClassifier:
         return torch.from_numpy(out)
 
     def _encode(self, items: Sequence[Item]) -> Encoded:
-        try:
-            return encode_items(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
-        except Exception as err:  # tokenizers raises a bare Exception when a name alone overflows the window
-            if "truncat" not in str(err).lower():
-                raise
-            shortened = [self._short_names(item) for item in items]
-            return encode_items(self.tokenizer, shortened, self.spec.scheme, self.spec.max_length)
-
-    def _short_names(self, item: Item) -> Item:
-        """`item` with target / holder names cut so that both fit in the window beside the text."""
-        limit = max(8, self.spec.max_length // 10)
-        update = {}
-        if item.target is not None and len(item.target) > limit:
-            update["target"] = item.target[:limit]
-        if item.holder is not None and len(item.holder) > limit:
-            update["holder"] = item.holder[:limit]
-        return item.model_copy(update=update) if update else item
+        return encode_items(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
 
     def predict(self, items: Sequence[Item]) -> list[Prediction]:
         """Labels and class probabilities of both heads for each item, in input order."""
@@ -200,9 +185,3 @@ class StanceClassifier:
         exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
 
-
-def read_positions(logits: np.ndarray, positions: list[int]) -> np.ndarray:
-    """One sequence's logits at its targets' positions: (k, 6).
-
-    Graphs exported before encoding version 2 return one (6,) row per sequence (one target each)."""
-    return logits[None] if logits.ndim == 1 else logits[positions]

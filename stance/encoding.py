@@ -21,11 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from stance.schema import Item, Span
+from stance.schema import AUTHOR, Item, Span
 
 ENCODING_VERSION = 2
 Scheme = Literal["brackets", "markers", "markers_pair", "multi"]
-SCHEMES: tuple[str, ...] = ("brackets", "markers", "markers_pair", "multi")
 MULTI = "multi"
 Pooling = Literal["cls", "markers", "target_holder"]
 """What the heads read (`stance.modeling`): [CLS]; [CLS] ⊕ target marker ⊕ holder marker; the last two."""
@@ -37,7 +36,8 @@ MAX_NAMED = 4
 TARGET_MARKERS = ("[TGT]", "[/TGT]")
 HOLDER_MARKERS = ("[HLD]", "[/HLD]")
 MARKER_TOKENS: tuple[str, ...] = TARGET_MARKERS + HOLDER_MARKERS
-AUTHOR = "author"
+NAME_ROOM = 8
+"""Tokens a sequence keeps besides its names: [CLS], two [SEP] and a few of the statement."""
 WINDOW_CHARS = 700
 """Statements longer than this are cut to a window of this many characters around the target."""
 
@@ -191,16 +191,18 @@ def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: i
 
 
 def _tokenize(tokenizer, items: Sequence[Item], groups: list[list[int]], scheme: Scheme, max_length: int) -> Encoded:
-    firsts, seconds, targets = [], [], []
-    for group in groups:
-        if scheme == MULTI:
-            first, second, order = encode_multi([items[i] for i in group])
-            targets.append([group[k] for k in order])
-        else:
-            first, second = encode_pair(items[group[0]], scheme)
-            targets.append(group)
-        firsts.append(first)
-        seconds.append(second)
+    segments = [_segments(items, group, scheme) for group in groups]
+    if any(second is not None for _, second, _ in segments):
+        # The names (second segment) are never truncated: a sequence whose names alone fill the window
+        # is encoded again with its names cut (`short_names`), so that every item has a place.
+        lengths = tokenizer([second or "" for _, second, _ in segments], add_special_tokens=False)["input_ids"]
+        for g, ids in enumerate(lengths):
+            if len(ids) + NAME_ROOM > max_length:
+                short = [short_names(item, max_length) for item in items]
+                segments[g] = _segments(short, groups[g], scheme)
+    firsts = [first for first, _, _ in segments]
+    seconds = [second for _, second, _ in segments]
+    targets = [order for _, _, order in segments]
     if all(s is None for s in seconds):
         features = dict(tokenizer(firsts, truncation=True, max_length=max_length))
     else:
@@ -212,3 +214,24 @@ def _tokenize(tokenizer, items: Sequence[Item], groups: list[list[int]], scheme:
         # One item: read at its first marker (or [CLS] when truncation or the scheme left none).
         positions.append((found[:1] or [0]) if len(group) == 1 else found[: len(group)])
     return Encoded(features, targets, positions)
+
+
+def _segments(items: Sequence[Item], group: list[int], scheme: Scheme) -> tuple[str, str | None, list[int]]:
+    """The (first, second, item indices in marker order) of one sequence."""
+    if scheme == MULTI:
+        first, second, order = encode_multi([items[i] for i in group])
+        return first, second, [group[k] for k in order]
+    first, second = encode_pair(items[group[0]], scheme)
+    return first, second, list(group)
+
+
+def short_names(item: Item, max_length: int) -> Item:
+    """`item` with target / holder names cut to a tenth of the window (at least 8 characters), so that
+    they fit beside the text."""
+    limit = max(8, max_length // 10)
+    update = {}
+    if item.target is not None and len(item.target) > limit:
+        update["target"] = item.target[:limit]
+    if item.holder is not None and len(item.holder) > limit:
+        update["holder"] = item.holder[:limit]
+    return item.model_copy(update=update) if update else item

@@ -11,10 +11,7 @@ from stance.classifier import Prediction, StanceClassifier
 from stance.metrics import classification_metrics
 from stance.errors import InputError
 from stance.schema import Example, read_examples
-
-
-def group_key(example: Example) -> str:
-    return f"{example.dataset}:{example.split}:{example.task}"
+from stance.splits import group_key, read_named
 
 
 def evaluate_examples(classifier: StanceClassifier, examples: Sequence[Example]) -> dict[str, dict]:
@@ -62,19 +59,10 @@ def write_metrics(metrics: dict[str, dict], out_dir: Path, title: str = "Evaluat
 
 def load_eval_examples(files: Sequence[Path], processed_dir: Path, splits: Sequence[str]) -> list[Example]:
     """Examples from JSONL files and from processed `dataset:split` names."""
-    paths = list(files)
-    for name in splits:
-        dataset, sep, split = name.partition(":")
-        path = processed_dir / dataset / f"{split}.jsonl"
-        if not sep or not path.is_file():
-            raise InputError(
-                f"No processed split {name!r} at {path}. Expected dataset:split, e.g. newsmtsc:test-rw. "
-                f"Fix: run `stance data build` first, or pass --processed-dir."
-            )
-        paths.append(path)
-    if not paths:
+    if not files and not splits:
         raise InputError("Nothing to evaluate: pass --file FILE.jsonl or --split dataset:split.")
-    return [example for path in paths for example in read_examples(path)]
+    examples = [example for path in files for example in read_examples(path)]
+    return examples + [example for name in splits for example in read_named(processed_dir, name)]
 
 
 def evaluate_model(model: str, files: Sequence[Path], processed_dir: Path, splits: Sequence[str], out: Path):

@@ -19,19 +19,13 @@ SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 """Sentiment toward the target as defined by NewsMTSC (Hamborg & Donnay, 2021)."""
 
 LABEL_SETS: dict[str, tuple[str, ...]] = {"stance": STANCE_LABELS, "sentiment": SENTIMENT_LABELS}
+HEAD_SIZE = len(STANCE_LABELS)
+"""Classes per head. Both heads have as many, so training can code a row's label as
+`task index x HEAD_SIZE + class index` in one integer (`stance.modeling.task_loss`)."""
+assert all(len(labels) == HEAD_SIZE for labels in LABEL_SETS.values())
 
 POLAR_LABELS: dict[str, tuple[str, ...]] = {
     "stance": ("against", "favor"),
     "sentiment": ("negative", "positive"),
 }
 """The two non-neutral classes of each task: F1pn is the mean F1 over these."""
-
-
-def label_index(task: str, label: str) -> int:
-    """Return the index of `label` in the label set of `task`; raise ValueError naming both if unknown."""
-    labels = LABEL_SETS.get(task)
-    if labels is None:
-        raise ValueError(f"Unknown task {task!r}: expected one of {sorted(LABEL_SETS)}.")
-    if label not in labels:
-        raise ValueError(f"Unknown {task} label {label!r}: expected one of {list(labels)}.")
-    return labels.index(label)

@@ -23,13 +23,14 @@ from torch import nn
 
 from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, Pooling, Scheme
 from stance.errors import ModelNotFoundError
-from stance.labels import LABEL_SETS, TASKS
+from stance.labels import HEAD_SIZE, LABEL_SETS, TASKS
+from stance.model_dir import ENCODER_DIR, HEADS_FILE, SPEC_FILE
 
+MIN_ENCODING_VERSION = 2
+"""Models saved with an older encoding (one target per sequence, one logits row per graph output) are
+no longer read: they must be trained again."""
 POOLED_STATES = {"cls": 1, "markers": 3, "target_holder": 2}
 """How many hidden states each pooling concatenates for the heads."""
-SPEC_FILE = "stance.json"
-HEADS_FILE = "heads.safetensors"
-ENCODER_DIR = "encoder"
 
 
 class ModelSpec(BaseModel):
@@ -110,7 +111,7 @@ class StanceModel(nn.Module):
         """Logits (batch, k, 6): columns 0-2 the stance head, 3-5 the sentiment head, read at
         `target_positions` (batch, k) (see `stance.encoding.Encoded.positions`), or at every token when
         they are not given (the exported graph: callers pick the positions). `labels` (training only,
-        batch × k, -100 = padding) encode task and class as `task_index * 3 + class_index`."""
+        batch × k, -100 = padding) encode task and class as `task_index * HEAD_SIZE + class_index`."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
@@ -134,10 +135,12 @@ class StanceModel(nn.Module):
 
 
 def task_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
-    """Cross-entropy of each row's own head: row i's task is labels[i] // 3, its class labels[i] % 3."""
-    per_task = logits.view(logits.size(0), len(TASKS), 3)
+    """Cross-entropy of each row's own head: row i's task is labels[i] // HEAD_SIZE, its class labels[i] % HEAD_SIZE."""
+    per_task = logits.view(logits.size(0), len(TASKS), HEAD_SIZE)
     rows = torch.arange(logits.size(0), device=logits.device)
-    return nn.functional.cross_entropy(per_task[rows, labels // 3], labels % 3, label_smoothing=label_smoothing)
+    return nn.functional.cross_entropy(
+        per_task[rows, labels // HEAD_SIZE], labels % HEAD_SIZE, label_smoothing=label_smoothing
+    )
 
 
 def add_marker_tokens(tokenizer) -> dict[str, int]:
@@ -188,6 +191,12 @@ def load_tokenizer_and_spec(path: Path):
         add_marker_tokens(tokenizer)
     except Exception as err:  # corrupted JSON or tokenizer: say which model and why
         raise _unloadable(path, err) from err
+    if spec.encoding_version < MIN_ENCODING_VERSION:
+        raise ModelNotFoundError(
+            f"The model at {path} was saved with encoding version {spec.encoding_version}; this version of "
+            f"stance reads version {MIN_ENCODING_VERSION} or later (now {ENCODING_VERSION}). Fix: train it again "
+            f"with `stance train` (its config is in the model's metadata), or use stance 0.1.0 from before the change."
+        )
     return tokenizer, spec
 
 

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stance.labels import LABEL_SETS, Task
 
+AUTHOR = "author"
+"""The holder when none is named: the text's author (the model reads this word as the holder's name;
+article analysis uses it as the holder id of statements the text attributes to nobody)."""
+
 Span = tuple[int, int]
 
 

@@ -23,25 +23,26 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Sequence
 
 import bentoml
 from bentoml.exceptions import NotFound
-from pydantic import BeforeValidator, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from stance.api_schemas import EXAMPLE_ITEMS, MAX_ITEMS, ClassifyItem, ItemResult, ServiceInfo, check_item_count
+from stance.api_schemas import (
+    EXAMPLE_ITEMS, ArticleRequest, Articles, ClassifyItem, ItemResult, Items, ServiceInfo, check_article_count,
+    check_request_chars,
+)
 from stance.article.analyze import ArticleAnalyzer
-from stance.article.endpoint import ArticleRequest, Articles, run_analysis
 from stance.article.gazetteer import DEFAULT_PATH, ActorGazetteer
-from stance.article.schema import ArticleAnalysis
+from stance.article.schema import AnalyzeRequest, ArticleAnalysis
 from stance.classifier import StanceClassifier
-from stance.encoding import AUTHOR
-from stance.errors import ModelNotFoundError
+from stance.errors import InputError, ModelNotFoundError
 from stance.store import MODEL_NAME, registered, tier_tag
+from stance.schema import AUTHOR
 
 MODEL_TAG = tier_tag(os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest"))
 """`STANCE_MODEL` may name a tier (`stance:accurate`): the newest model registered with that tier is served."""
@@ -57,13 +58,6 @@ MAX_LATENCY_MS = 10_000
 """BentoML refuses a queued request (503 "overloaded") once its estimated latency would exceed this. It is
 a shedding threshold, not a target: p95 under load is far lower (docs/benchmarks.md), and a low value
 turns a burst into 503s."""
-
-Items = Annotated[
-    list[ClassifyItem],
-    BeforeValidator(check_item_count),
-    Field(description=f"The items to classify, 1 to {MAX_ITEMS}.", json_schema_extra={"example": EXAMPLE_ITEMS}),
-]
-
 
 async def _info_endpoint(request: Request) -> JSONResponse:
     """GET /info for curl and browsers (BentoML API routes are POST only)."""
@@ -259,6 +253,19 @@ class StanceService:
     def info(self) -> ServiceInfo:
         """The served model's tag, backend, label sets and the request limits (also at GET /info)."""
         return self.info_payload
+
+
+def run_analysis(analyzer: ArticleAnalyzer, requests: Sequence[AnalyzeRequest]) -> list[ArticleAnalysis]:
+    """Analyse `requests` in one batch; an InputError becomes BentoML's InvalidArgument (HTTP 400)."""
+    from bentoml.exceptions import InvalidArgument
+
+    try:
+        # Also checked while an HTTP request is parsed; here for callers of the service class itself.
+        check_article_count(len(requests))
+        check_request_chars(sum(len(r.text) for r in requests), "articles")
+        return analyzer.analyze_many(list(requests))
+    except InputError as err:
+        raise InvalidArgument(str(err)) from err
 
 
 def _home() -> str:

@@ -8,7 +8,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from stance.article.commands import analyze_cmd, evalset_cmd, read_article
+from stance.article.files import read_article
+from stance.cli.analyze import analyze_cmd, evalset_cmd
 from stance.errors import InputError
 from tests.test_article_evalset import GOLD
 from tests.test_article_fixtures import GAZETTEER, tiny_model  # noqa: F401  (fixture)

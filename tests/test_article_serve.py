@@ -1,6 +1,6 @@
 """POST /analyze and /analyze_batch of the real service, `stance.service:StanceService`: the class called
 directly (lazy, once-only loading of spaCy and the gazetteer) and one `bentoml serve` on a free
-127.0.0.1 port (`stance.local_server`, as tests/test_service.py). The tiny untrained model of
+127.0.0.1 port (`tests/local_server.py`, as tests/test_service.py). The tiny untrained model of
 tests/test_article_fixtures.py is registered in a temporary store, so stance labels are arbitrary and
 the tests check structure, statuses and messages; the gazetteer is the shipped stance/article/gazetteer.yaml.
 """
@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from stance.local_server import (
+from tests.local_server import (
     ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
 )
 from tests.test_article_fixtures import same_stances, tiny_model  # noqa: F401  (fixture)

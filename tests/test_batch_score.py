@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stance.batch import Columns, score_file
+from stance.batch import Columns, ScoreOptions, score_file
 from stance.batch.checkpoint import CHECKPOINT, work_dir
 from stance.batch.formats import read_records
 from tests.test_article_fixtures import GAZETTEER, tiny_model  # noqa: F401  (fixture)
@@ -65,7 +65,7 @@ def test_a_file_with_5_percent_bad_rows_scores_every_good_row(tmp_path, tiny_mod
     rows = pair_rows(400)
     lines, bad = corrupt(rows, 0.05)
     source = write_jsonl(tmp_path / "in.jsonl", lines)
-    summary = score_file(source, tmp_path / "out.jsonl", tiny_model, chunk_rows=64, progress=False)
+    summary = score_file(source, tmp_path / "out.jsonl", tiny_model, ScoreOptions(chunk_rows=64, progress=False))
     assert summary.rows_read == 400 == summary.rows_scored + summary.rows_rejected
     assert summary.rows_rejected == len(bad) > 5
     scored = [r.fields for r in read_records(Path(summary.output), "jsonl")]
@@ -85,8 +85,8 @@ def test_scores_do_not_depend_on_chunking_or_format(tmp_path, tiny_model) -> Non
     rows = pair_rows(90)
     source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r).encode() for r in rows])
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
-    one = score_file(source, tmp_path / "a.jsonl", tiny_model, chunk_rows=7, progress=False)
-    two = score_file(tmp_path / "in.parquet", tmp_path / "b.csv", tiny_model, chunk_rows=1000, progress=False)
+    one = score_file(source, tmp_path / "a.jsonl", tiny_model, ScoreOptions(chunk_rows=7, progress=False))
+    two = score_file(tmp_path / "in.parquet", tmp_path / "b.csv", tiny_model, ScoreOptions(chunk_rows=1000, progress=False))
     a = [r.fields for r in read_records(Path(one.output), "jsonl")]
     b = [r.fields for r in read_records(Path(two.output), "csv")]
     assert [r["stance"] for r in a] == [r["stance"] for r in b]
@@ -95,7 +95,7 @@ def test_scores_do_not_depend_on_chunking_or_format(tmp_path, tiny_model) -> Non
 
 def _run_cli(args: list[str]) -> subprocess.Popen:
     code = "from stance.cli import app; app()"
-    return subprocess.Popen([sys.executable, "-c", code, "score", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-c", code, "score", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _committed_parts(output: Path) -> int:
@@ -111,7 +111,8 @@ def test_kill_9_three_times_then_resume_gives_the_uninterrupted_output(tmp_path,
     source = write_jsonl(tmp_path / "in.jsonl", lines)
     common = ["--model", str(tiny_model), "--chunk-rows", "50", "--no-progress"]  # 60 chunks
     reference = _run_cli([str(source), "-o", str(tmp_path / "ref.jsonl"), *common])
-    assert reference.wait(timeout=300) == 0, reference.stderr.read().decode()
+    _, errors = reference.communicate(timeout=300)
+    assert reference.returncode == 0, errors.decode()
     output = tmp_path / "out.jsonl"
     for attempt, kill_at in enumerate((8, 20, 35)):  # committed chunks; the last one is far from the end
         args = [str(source), "-o", str(output), *common] + (["--resume"] if attempt else [])
@@ -122,11 +123,12 @@ def test_kill_9_three_times_then_resume_gives_the_uninterrupted_output(tmp_path,
         assert process.poll() is None, "the run finished before it could be killed: use a larger input"
         time.sleep(random.Random(attempt).random() * 0.01)  # anywhere inside the next chunk
         os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        process.communicate()
         assert _committed_parts(output) < 60
     final = _run_cli([str(source), "-o", str(output), *common, "--resume"])
-    assert final.wait(timeout=300) == 0, final.stderr.read().decode()
-    assert b"rows read 3,000 = scored" in final.stderr.read()
+    _, errors = final.communicate(timeout=300)
+    assert final.returncode == 0, errors.decode()
+    assert b"rows read 3,000 = scored" in errors
     assert output.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert (tmp_path / "out.rejects.jsonl").read_bytes() == (tmp_path / "ref.rejects.jsonl").read_bytes()
     ids = [r.fields["id"] for r in read_records(output, "jsonl")]
@@ -144,8 +146,8 @@ def test_articles_mode_writes_one_row_per_statement_holder_and_target(tmp_path, 
         {"id": "a3", "text": ""},
     ]
     source = write_jsonl(tmp_path / "articles.jsonl", [json.dumps(a).encode() for a in articles] + [b'{"id": "a4", '])
-    summary = score_file(source, tmp_path / "out.parquet", tiny_model, mode="articles", progress=False,
-                         gazetteer=gazetteer)
+    summary = score_file(source, tmp_path / "out.parquet", tiny_model,
+                         ScoreOptions(mode="articles", progress=False, gazetteer=gazetteer))
     assert (summary.rows_read, summary.rows_scored, summary.rows_rejected) == (4, 2, 2)
     rows = [r.fields for r in read_records(Path(summary.output), "parquet")]
     assert rows and {r["id"] for r in rows} == {"a1"}
@@ -186,7 +188,7 @@ def test_spark_local_mode_matches_local_scoring(tmp_path, tiny_model) -> None:  
         rows[index] = {**rows[index], "text": None if index == 3 else "Nobody here.", "target": "Iran"}
     source = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=100)
-    local = score_file(source, tmp_path / "local.parquet", tiny_model, progress=False)
+    local = score_file(source, tmp_path / "local.parquet", tiny_model, ScoreOptions(progress=False))
     spark = score_spark(source, tmp_path / "spark.parquet", tiny_model, master="local[2]", columns=Columns())
     assert (spark.rows_read, spark.rows_scored, spark.rows_rejected) == (300, 297, 3)
     assert (local.rows_read, local.rows_scored, local.rows_rejected) == (300, 297, 3)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from stance.errors import DataError
+from stance.splits import read_split
 from training import build
 from training.datasets import DATASETS, MODULES, READERS, newsmtsc, reader
 from training.datasets.base import sha256
@@ -70,7 +71,7 @@ def test_build_writes_sorted_splits_and_manifest(tmp_path: Path) -> None:
         ("sentence also in a dev/test split", 1, [(newsmtsc.FILES["train"], 4, "")]),
     ]
     assert set(part.inputs) == set(newsmtsc.FILES.values())
-    train = build.load_split(out, "newsmtsc", "train")
+    train = read_split(out, "newsmtsc", "train")
     assert [e.id for e in train] == ["newsmtsc/train/t1", "newsmtsc/train/t2"]
     assert part.outputs["train"] == sha256(out / "newsmtsc" / "train.jsonl")
     on_disk = build.Manifest.model_validate_json((out / build.MANIFEST).read_text(encoding="utf-8"))
@@ -126,10 +127,10 @@ def test_load_split_reports_file_and_line_of_a_bad_row(tmp_path: Path) -> None:
     build.build_splits(data_dir, out, ["newsmtsc"], descriptors_dir=descriptors)
     path = out / "newsmtsc" / "train.jsonl"
     path.write_text(path.read_text(encoding="utf-8") + '{"id": "x"}\n', encoding="utf-8")
-    with pytest.raises(DataError, match=rf"{path}, line 3: not a valid Example"):
-        build.load_split(out, "newsmtsc", "train")
+    with pytest.raises(DataError, match=rf"{path}, line 3: not a valid example"):
+        read_split(out, "newsmtsc", "train")
     with pytest.raises(DataError, match=r"Expected one of the splits \['dev-mt', 'dev-rw', 'test-mt'"):
-        build.load_split(out, "newsmtsc", "validation")
+        read_split(out, "newsmtsc", "validation")
 
 
 def test_registry_names_the_known_datasets() -> None:
@@ -183,7 +184,7 @@ def test_build_real_datasets(tmp_path: Path) -> None:
     }
     ibm = manifest.datasets["ibm_claim_stance"].counts
     assert sum(ibm[split]["stance"][label] for split in ibm for label in ("against", "favor")) == 2394
-    assert len(build.load_split(tmp_path, "persent", "fixed_test")) == 5222
+    assert len(read_split(tmp_path, "persent", "fixed_test")) == 5222
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="real data folder absent")

@@ -8,10 +8,6 @@ import numpy as np
 import pytest
 
 from stance.calibration import (
-    UNCERTAIN,
-    calibrate_model_dir,
-    check_abstain_threshold,
-    decide,
     expected_calibration_error,
     fit_task_temperatures,
     fit_temperature,
@@ -19,6 +15,7 @@ from stance.calibration import (
     reliability_curve,
     task_columns,
 )
+from stance.decision import UNCERTAIN, check_abstain_threshold, decide
 from stance.errors import InputError
 from stance.schema import Example
 from tests.test_report import toy_examples, train_tiny
@@ -96,17 +93,22 @@ def test_task_temperatures_use_each_task_s_own_rows_and_columns() -> None:
     assert temperature["sentiment"] == pytest.approx(0.5, rel=0.15)
 
 
-def test_calibrate_model_dir_stores_the_temperature_and_the_classifier_applies_it(tiny_bert, tmp_path) -> None:
+def test_fitted_temperatures_travel_with_the_model_and_the_classifier_applies_them(tiny_bert, tmp_path) -> None:
+    # As training does: fit on the in-memory model's dev logits, set them on its spec, save once.
     from stance.classifier import StanceClassifier
+    from stance.modeling import load_model_dir
 
     tiny_model_dir = train_tiny(tiny_bert, tmp_path / "model", toy_examples()["train"], steps=3)
     dev = toy_examples()["dev"]
-    classifier = StanceClassifier.from_path(tiny_model_dir, bf16=False)
+    model, tokenizer, spec = load_model_dir(tiny_model_dir)
+    classifier = StanceClassifier(model, tokenizer, spec, bf16=False)
     raw = classifier.predict([e.item() for e in dev])
-    temperature = calibrate_model_dir(tiny_model_dir, dev, classifier)
+    temperature = fit_task_temperatures(classifier.logits([e.item() for e in dev]).numpy(), dev, spec.label_sets)
     assert set(temperature) == {"stance", "sentiment"} and all(t > 0 for t in temperature.values())
-    assert json.loads((tiny_model_dir / "stance.json").read_text())["temperature"] == temperature
-    reloaded = StanceClassifier.from_path(tiny_model_dir, bf16=False)
+    spec.temperature = temperature
+    model.save(tmp_path / "calibrated", tokenizer)
+    assert json.loads((tmp_path / "calibrated" / "stance.json").read_text())["temperature"] == temperature
+    reloaded = StanceClassifier.from_path(tmp_path / "calibrated", bf16=False)
     assert reloaded.spec.temperature == temperature
     scaled = reloaded.predict([e.item() for e in dev])
     assert [p.stance for p in scaled] == [p.stance for p in raw]  # scaling never changes a label
@@ -116,12 +118,8 @@ def test_calibrate_model_dir_stores_the_temperature_and_the_classifier_applies_i
 
 
 def test_classifier_abstains_below_its_threshold(tiny_bert, tmp_path) -> None:
-    import inspect
-
     from stance.classifier import StanceClassifier
 
-    if "abstain_below" not in inspect.signature(StanceClassifier.from_path).parameters:
-        pytest.skip("StanceClassifier has no abstain_below yet (patch for stance/classifier.py pending)")
     model_dir = train_tiny(tiny_bert, tmp_path / "model", toy_examples()["train"], steps=0)
     items = [e.item() for e in toy_examples()["test"][:6]]
     plain = StanceClassifier.from_path(model_dir, bf16=False).predict(items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,7 +14,8 @@ from stance.classifier import StanceClassifier
 from stance.encoding import WINDOW_CHARS
 from stance.errors import ModelNotFoundError
 from stance.modeling import ModelSpec, build_model
-from stance.onnx_export import ONNX_INT8, ONNX_REPORT, export_and_quantize
+from stance.model_dir import ONNX_INT8, ONNX_REPORT
+from training.onnx_export import export_and_quantize
 from stance.schema import Item
 
 TEXTS = [
@@ -169,7 +171,7 @@ def test_auto_backend_skips_int8_that_missed_the_parity_bar(model_dir, tmp_path)
     assert StanceClassifier.from_path(failed, backend="onnx-int8").backend_name == "onnx-int8"
 
 
-def probed_copy(model_dir, tmp_path, reference_dir, int8_dir=None) -> "Path":
+def probed_copy(model_dir, tmp_path, reference_dir, int8_dir=None) -> Path:
     """A copy of `model_dir` whose stored probe holds `reference_dir`'s int8 probabilities as the
     reference and, with `int8_dir`, that model's int8 probabilities as the ones seen at registration."""
     from stance.int8_probe import write_probe
@@ -235,7 +237,7 @@ def test_auto_falls_back_to_fp32_onnx_when_the_probe_was_made_with_other_weights
 def test_missing_onnx_file_names_the_fix(model_dir, tmp_path) -> None:
     plain = tmp_path / "plain"
     shutil.copytree(model_dir, plain, ignore=shutil.ignore_patterns(ONNX_INT8))
-    with pytest.raises(ModelNotFoundError, match=r"needs model.int8.onnx.*python -m stance.onnx_export"):
+    with pytest.raises(ModelNotFoundError, match=r"needs model.int8.onnx.*python -m training.onnx_export"):
         StanceClassifier.from_path(plain, backend="onnx-int8")
     with pytest.raises(ValueError, match=r"Unknown backend 'tensorrt': expected one of \['auto', 'torch'"):
         StanceClassifier.from_path(model_dir, backend="tensorrt")

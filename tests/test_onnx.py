@@ -13,8 +13,10 @@ import torch
 from stance.encoding import encode_items
 from stance.errors import StanceError
 from stance.modeling import ModelSpec, build_model, load_model_dir
-from stance.onnx_export import ONNX_FP32, ONNX_INT8, ONNX_REPORT, export_and_quantize, int8_parity, pad_batch, run_onnx
-from stance.quantization import module_of
+from stance.batching import pad_batch
+from stance.model_dir import ONNX_FP32, ONNX_INT8, ONNX_REPORT
+from training.onnx_export import export_and_quantize, int8_parity, run_onnx
+from training.quantization import module_of
 from stance.schema import Example, Item
 
 SENTENCES = [
@@ -62,7 +64,7 @@ def test_graphs_take_any_batch_and_sequence_length(exported, texts) -> None:
 def test_int8_graph_keeps_only_the_most_sensitive_matmuls_in_float(exported) -> None:
     import onnx
 
-    from stance.quantization import KEEP_FP32
+    from training.quantization import KEEP_FP32
 
     path, report = exported
     graph = onnx.load(str(path / ONNX_INT8)).graph
@@ -102,7 +104,7 @@ def test_parity_report_on_labelled_examples(exported) -> None:
 
 
 def test_an_export_that_does_not_match_pytorch_is_refused_and_removed(exported, tmp_path, monkeypatch) -> None:
-    import stance.onnx_export as onnx_export
+    import training.onnx_export as onnx_export
 
     path, _ = exported
     copy = tmp_path / "model"
@@ -131,7 +133,7 @@ def test_register_stores_the_onnx_graphs_in_the_model_store(exported, bentoml_ho
     "options", [{"levels": 63, "activation_levels": 255}, {"unsigned_weights": True, "activation_levels": 255}, {"activation_levels": 255}]
 )
 def test_int8_variants_for_cpus_without_vnni_compute_the_same_product(exported, tmp_path, options) -> None:
-    from stance.quantization import quantize_per_token
+    from training.quantization import quantize_per_token
 
     path, _ = exported
     variant = tmp_path / "variant.onnx"
@@ -146,7 +148,7 @@ def test_the_registered_int8_graph_cannot_saturate_avx2_pair_sums(exported) -> N
     import onnx
     from onnx import numpy_helper
 
-    from stance.quantization import ACTIVATION_LEVELS
+    from training.quantization import ACTIVATION_LEVELS
 
     path, _ = exported
     graph = onnx.load(str(path / ONNX_INT8)).graph

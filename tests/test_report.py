@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from stance.errors import InputError
 from stance.labels import LABEL_SETS
 from stance.metrics import classification_metrics
-from stance.report.commands import build_report, report_cmd
+from stance.cli.report import report_cmd
+from stance.report.build import build_report
 from stance.report.compare import compare_predictions, mcnemar
 from stance.report.slices import TargetTyper
 from stance.report.stats import codes, confusions, metric_arrays

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from stance.local_server import (
+from tests.local_server import (
     ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
 )
 from stance.modeling import ModelSpec, build_model

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stance.batch.score import score_file
+from stance.batch.score import ScoreOptions, score_file
 from stance.classifier import StanceClassifier
 from stance.cli import app
 from stance.errors import ModelNotFoundError
@@ -64,7 +64,7 @@ def test_every_tier_serves_scores_and_reports(tier, tier_models, toy_data, tmp_p
     rows = [{"id": f"r{i}", "text": item.text, "target": item.target_name} for i, item in enumerate(items)]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    outputs = [score_file(source, tmp_path / f"{n}.jsonl", ref, progress=False).output for n, ref in enumerate((f"stance:{tier}", tag))]
+    outputs = [score_file(source, tmp_path / f"{n}.jsonl", ref, ScoreOptions(progress=False)).output for n, ref in enumerate((f"stance:{tier}", tag))]
     by_tier_rows, by_tag_rows = ([json.loads(line) for line in Path(out).read_text().splitlines()] for out in outputs)
     assert [r["id"] for r in by_tier_rows] == [r["id"] for r in rows]
     assert [r["stance"] for r in by_tier_rows] == [r["stance"] for r in by_tag_rows]

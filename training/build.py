@@ -244,25 +244,3 @@ def build_splits(
     temporary.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
     temporary.replace(path)  # a reader of manifest.json never sees half a file
     return manifest
-
-
-def load_split(out_dir: Path, dataset: str, split: str) -> list[Example]:
-    """Read `<out_dir>/<dataset>/<split>.jsonl` back; raise a DataError naming file and line if bad."""
-    path = Path(out_dir) / dataset / f"{split}.jsonl"
-    if not path.is_file():
-        found = sorted(p.stem for p in path.parent.glob("*.jsonl"))
-        raise DataError(
-            f"Processed split {path} not found. Expected one of the splits {found} of {dataset!r} "
-            f"in {out_dir}. Fix: check the split name, or build the dataset first with build_splits."
-        )
-    examples = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            try:
-                examples.append(Example.model_validate_json(line))
-            except ValidationError as err:
-                raise DataError(
-                    f"{path}, line {line_no}: not a valid Example: {err}. The file was edited or "
-                    f"written by another version. Fix: rebuild it with build_splits."
-                ) from err
-    return examples

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from stance.errors import DataError
-from stance.labels import TASKS
+from stance.labels import HEAD_SIZE, TASKS
 from stance.modeling import task_loss
 from stance.schema import Item
 from training.config import DistillConfig, Source
@@ -39,25 +39,25 @@ def _normal(text: str) -> str:
 
 def held_out_texts(processed_dir: Path) -> set[str]:
     """Normalised texts of every dev and test split built in `processed_dir` (any dataset)."""
-    from training.build import load_split
+    from stance.splits import read_split
 
     held = set()
     for folder in sorted(p for p in Path(processed_dir).iterdir() if p.is_dir()):
         for split in sorted(folder.glob("*.jsonl")):
             if split.stem != "train":
-                held.update(_normal(e.text) for e in load_split(Path(processed_dir), folder.name, split.stem))
+                held.update(_normal(e.text) for e in read_split(Path(processed_dir), folder.name, split.stem))
     return held
 
 
 def transfer_texts(processed_dir: Path, sources: Sequence[Source], seed: int = 42) -> list[str]:
     """The distinct train texts of `sources` that no dev/test split contains, in a seeded order."""
-    from training.build import load_split
+    from stance.splits import read_split
 
     held = held_out_texts(processed_dir)
     seen: dict[str, str] = {}
     dropped = 0
     for source in sources:
-        texts = sorted({e.text for e in load_split(Path(processed_dir), source.dataset, source.split)})
+        texts = sorted({e.text for e in read_split(Path(processed_dir), source.dataset, source.split)})
         if source.max_examples is not None:
             texts = sorted(random.Random(seed).sample(texts, min(len(texts), source.max_examples)))
         for text in texts:
@@ -214,7 +214,7 @@ def distill_loss(
     has_soft = soft_flat[:, 0] >= 0
     if not has_soft.any():
         return hard
-    student = (flat[has_soft].view(-1, len(TASKS), 3) / temperature).log_softmax(-1)
-    teacher = soft_flat[has_soft].view(-1, len(TASKS), 3)
+    student = (flat[has_soft].view(-1, len(TASKS), HEAD_SIZE) / temperature).log_softmax(-1)
+    teacher = soft_flat[has_soft].view(-1, len(TASKS), HEAD_SIZE)
     kl = (teacher * (teacher.clamp_min(1e-8).log() - student)).sum(-1).mean()
     return (1 - weight) * hard + weight * temperature**2 * kl

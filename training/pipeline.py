@@ -24,7 +24,7 @@ class TrainingOutcome:
 def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutcome:
     """Train `config`, register the best model when `config.registry.enabled`; return what was made."""
     from training.register import register
-    from training.train import load_sources, selection_examples, train
+    from training.train import train
 
     result = train(config, runs_dir)
     tag = None
@@ -36,7 +36,7 @@ def run_training(config: Config, runs_dir: Path = Path("runs")) -> TrainingOutco
             config.model_dump(exclude_none=True),
             result.metrics,
             result.metrics["data_manifest_sha256"],
-            parity_examples=selection_examples(config, load_sources(config, config.data.dev)),
+            parity_examples=result.selection,
         )
         (result.run_dir / "registered.txt").write_text(tag + "\n")
         result.metrics["phase_seconds"]["register"] = round(time.time() - started, 1)

@@ -1,8 +1,8 @@
 """Register a trained model directory in the BentoML model store as `stance:<version>`.
 
-Before the copy, the model is exported to ONNX and quantized to int8 (`stance.onnx_export`), so the
-store entry holds the PyTorch weights and both ONNX graphs; `StanceClassifier` (backend "auto") then
-serves the int8 graph.
+The run's model directory is copied into a new store entry and exported there to ONNX and quantized to
+int8 (`training.onnx_export`): the entry holds the PyTorch weights and both ONNX graphs, the run
+directory stays as training left it; `StanceClassifier` (backend "auto") then serves the int8 graph.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Sequence
 
 from stance.encoding import ENCODING_VERSION
-from stance.modeling import SPEC_FILE, ModelSpec
-from stance.onnx_export import export_and_quantize
+from stance.model_dir import SPEC_FILE
+from stance.modeling import ModelSpec
 from stance.schema import Example
+from training.onnx_export import export_and_quantize
 
 
 def headline(metrics: dict) -> dict[str, float]:
@@ -37,7 +38,6 @@ def register(
     import bentoml
 
     spec = ModelSpec.model_validate_json((Path(model_dir) / SPEC_FILE).read_text())
-    onnx_report = export_and_quantize(Path(model_dir), parity_examples) if onnx else {}
     metadata = {
         "label_sets": spec.label_sets,
         "encoding_version": ENCODING_VERSION,
@@ -49,7 +49,7 @@ def register(
         "test_metrics": _flat(metrics.get("test", {})),
         "headline": headline(metrics),
         "data_manifest_sha256": manifest_sha256,
-        "onnx": onnx_report,
+        "onnx": {},
     }
     # How it was trained (precision chosen for the hardware, wall-clock), when the run recorded it.
     metadata.update({f"training_{key}": metrics[key] for key in ("precision", "seconds") if metrics.get(key) is not None})
@@ -62,9 +62,11 @@ def register(
         "encoding": f"v{ENCODING_VERSION}",
     }
     with bentoml.models.create(name, labels=labels, metadata=metadata) as entry:
-        # Without a fresh export, leave out ONNX files a previous registration may have left behind.
-        stale = shutil.ignore_patterns("*.onnx", "onnx.json") if not onnx else None
-        shutil.copytree(model_dir, entry.path, dirs_exist_ok=True, ignore=stale)
+        # ONNX files of an earlier export (a model directory registered by an older version) are left
+        # out: the graphs in the entry are always the ones made from its weights here.
+        shutil.copytree(model_dir, entry.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.onnx", "onnx.json", "probe.json"))
+        if onnx:
+            entry.info.metadata["onnx"] = export_and_quantize(Path(entry.path), parity_examples)
     return str(entry.tag)
 
 

@@ -13,7 +13,6 @@ import importlib.resources
 import importlib.util
 import json
 import logging
-import random
 import shutil
 import time
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ import numpy as np
 import tomli_w
 import torch
 
-from stance.calibration import calibrate_model_dir
+from stance.calibration import fit_task_temperatures
 from stance.classifier import StanceClassifier
 from stance.errors import StanceError
 from stance.encoding import encode_items
-from stance.labels import LABEL_SETS, TASKS
+from stance.labels import HEAD_SIZE, LABEL_SETS, TASKS
 from stance.metrics import classification_metrics
 from stance.modeling import ModelSpec, StanceModel, build_model
 from stance.precision import choose_precision
@@ -44,6 +43,8 @@ class RunResult:
     run_dir: Path
     model_dir: Path
     metrics: dict
+    selection: list[Example] = dataclasses.field(default_factory=list)
+    """The dev examples that selected the checkpoint: registration measures int8 parity on them."""
 
 
 def resolve_base(base: str) -> str:
@@ -69,8 +70,8 @@ def resolve_base(base: str) -> str:
 
 
 def encoded_label(example: Example) -> int:
-    """Task and class in one integer: task_index * 3 + class_index (see `stance.modeling.task_loss`)."""
-    return TASKS.index(example.task) * 3 + LABEL_SETS[example.task].index(example.label)
+    """Task and class in one integer: task_index * HEAD_SIZE + class_index (see `stance.modeling.task_loss`)."""
+    return TASKS.index(example.task) * HEAD_SIZE + LABEL_SETS[example.task].index(example.label)
 
 
 NO_GOLD = -1
@@ -103,9 +104,9 @@ def to_dataset(
 
 
 def collate(pad_id: int):
-    """A data collator that right-pads every field (`stance.onnx_export.pad_batch`; labels with -100;
+    """A data collator that right-pads every field (`stance.batching.pad_batch`; labels with -100;
     soft targets, flat per sequence, to (batch, k, 6) floats padded with -1)."""
-    from stance.onnx_export import pad_batch
+    from stance.batching import pad_batch
 
     def pad(features: list[dict]) -> dict[str, torch.Tensor]:
         columns = {key: [f[key] for f in features] for key in features[0] if key not in ("length", "soft_targets")}
@@ -122,13 +123,6 @@ def collate(pad_id: int):
     return pad
 
 
-def sample(examples: list[Example], source: Source, seed: int) -> list[Example]:
-    if source.max_examples is None or len(examples) <= source.max_examples:
-        return examples
-    ordered = sorted(examples, key=lambda e: e.id)
-    return sorted(random.Random(seed).sample(ordered, source.max_examples), key=lambda e: e.id)
-
-
 def compute_metrics(eval_pred) -> dict[str, float]:
     """F1m and accuracy of a dev set: its task's, or the mean over its tasks when it has both."""
     logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -136,11 +130,11 @@ def compute_metrics(eval_pred) -> dict[str, float]:
     logits, labels = logits.reshape(-1, logits.shape[-1])[keep], labels.reshape(-1)[keep]
     scores = []
     for t, task in enumerate(TASKS):
-        rows = labels // 3 == t
+        rows = labels // HEAD_SIZE == t
         if rows.any():
             names = LABEL_SETS[task]
-            pred = logits[rows, 3 * t : 3 * t + 3].argmax(-1)
-            scores.append(classification_metrics(task, [names[i] for i in labels[rows] % 3], [names[i] for i in pred]))
+            pred = logits[rows, HEAD_SIZE * t : HEAD_SIZE * (t + 1)].argmax(-1)
+            scores.append(classification_metrics(task, [names[i] for i in labels[rows] % HEAD_SIZE], [names[i] for i in pred]))
     return {key: float(np.mean([m[key] for m in scores])) for key in ("f1m", "accuracy")}
 
 
@@ -311,10 +305,10 @@ def build_data(config: Config) -> str:
 
 def load_sources(config: Config, sources: Sequence[Source]) -> dict[str, list[Example]]:
     """Examples of each source from the processed data (sampled when capped), keyed by name."""
-    from training.build import load_split
+    from stance.splits import read_split, sample_examples
 
     processed = Path(config.data.processed_dir)
-    return {dev_name(s): sample(load_split(processed, s.dataset, s.split), s, config.train.seed) for s in sources}
+    return {dev_name(s): sample_examples(read_split(processed, s.dataset, s.split), s.max_examples, config.train.seed) for s in sources}
 
 
 @contextlib.contextmanager
@@ -351,20 +345,23 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     clock.lap("data")
     train_examples = [e for examples in train_sets.values() for e in examples]
     dev_examples = [e for examples in dev.values() for e in examples]
+    if not dev_examples:
+        raise StanceError("No dev examples to select checkpoints and fit temperatures on. Fix: configure data.dev in the training config.")
     test_examples = [e for v in test.values() for e in v]
     logger.info("Training on %d examples: %s", len(train_examples), {k: len(v) for k, v in train_sets.items()})
     after = len(dev_examples) + len(test_examples) + 2 * len(selection_examples(config, dev))
     transfer, soft = distillation_targets(config, train_examples, run_dir) if config.distill else ((), None)
     clock.lap("teacher")
     model, tokenizer, estimate = fit(config, train_examples, dev, run_dir, after_items=after, transfer=transfer, soft=soft)
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is in memory, saved below
+    clock.lap("fit")
+    classifier = StanceClassifier(model, tokenizer, model.spec)
+    dev_logits = classifier.logits([e.item() for e in dev_examples])
+    temperature = fit_task_temperatures(dev_logits.numpy(), dev_examples, model.spec.label_sets)
+    model.spec.temperature = dict(temperature)  # the classifier shares the spec: its probabilities are calibrated now
+    logger.info("Temperature fitted on dev: %s", temperature)
     model_dir = run_dir / "model"
     model.save(model_dir, tokenizer)
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # the best one is model/ now
-    clock.lap("fit")
-    classifier = StanceClassifier.from_path(model_dir, backend="torch")
-    dev_logits = classifier.logits([e.item() for e in dev_examples])
-    temperature = calibrate_model_dir(model_dir, dev_examples, classifier, dev_logits)  # also sets it on `classifier`
-    logger.info("Temperature fitted on dev: %s", temperature)
     clock.lap("calibrate")
     metrics = {
         "dev": evaluate_predictions(dev_examples, classifier.decode(dev_logits)),
@@ -381,7 +378,7 @@ def _train_in(config: Config, run_dir: Path) -> RunResult:
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     logger.info("Done in %.0f s; test F1m: %s", metrics["seconds"], {k: m["f1m"] for k, m in metrics["test"].items()})
     write_metrics({**metrics["dev"], **metrics["test"]}, run_dir / "eval", f"Run {run_dir.name}")
-    return RunResult(run_dir, model_dir, metrics)
+    return RunResult(run_dir, model_dir, metrics, selection_examples(config, dev))
 
 
 def distillation_targets(config: Config, train: list[Example], run_dir: Path) -> tuple[list[Item], np.ndarray]:

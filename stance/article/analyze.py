@@ -21,12 +21,12 @@ from stance.article.actors import ActorLinker, LinkedActors
 from stance.article.gazetteer import ActorEntry, ActorGazetteer
 from stance.article.parsing import check_length, clean_text, load_pipeline, looks_english, parse_texts
 from stance.article.rollup import roll_up
-from stance.article.schema import AUTHOR, ActorOut, AnalyzeRequest, ArticleAnalysis, MentionOut, StanceOut, StatementOut
+from stance.article.schema import ActorOut, AnalyzeRequest, ArticleAnalysis, MentionOut, StanceOut, StatementOut
 from stance.article.speakers import SpeakerFinder
 from stance.article.statements import Statement, split_statements
 from stance.errors import InputError
 from stance.pipelining import pipelined
-from stance.schema import Item
+from stance.schema import AUTHOR, Item
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc

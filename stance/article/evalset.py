@@ -21,8 +21,9 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stance.article.gazetteer import slugify
-from stance.article.schema import AUTHOR, ArticleAnalysis
+from stance.article.schema import ArticleAnalysis
 from stance.errors import InputError
+from stance.schema import AUTHOR
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "evalset" / "articles.jsonl"
 

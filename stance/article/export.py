@@ -14,7 +14,8 @@ import re
 from typing import Literal, Sequence
 from xml.etree import ElementTree as ET
 
-from stance.article.schema import AUTHOR, ArticleAnalysis
+from stance.article.schema import ArticleAnalysis
+from stance.schema import AUTHOR
 
 Format = Literal["json", "csv", "graphml"]
 FORMATS: tuple[str, ...] = ("json", "csv", "graphml")

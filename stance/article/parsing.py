@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
 from stance.errors import InputError, ModelNotFoundError
+from stance.limits import MAX_ARTICLE_CHARS
 
 if TYPE_CHECKING:  # spaCy is imported lazily: `import stance.article` must stay cheap
     from spacy.language import Language
@@ -23,7 +24,7 @@ DISABLED = ("lemmatizer",)
 """Not needed: reporting verbs are matched by their inflected forms (`speakers.REPORTING_FORMS`)."""
 CHUNK_CHARS = 20_000
 """spaCy's parser needs memory in proportion to a text's length: parse long articles in pieces."""
-MAX_CHARS = 2_000_000
+MAX_CHARS = MAX_ARTICLE_CHARS
 """A longer text is refused with an InputError (a 4xx in the service) rather than parsed for minutes."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

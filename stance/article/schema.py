@@ -8,9 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stance.article.gazetteer import ActorEntry
 
-AUTHOR = "author"
-"""The holder id of statements the text does not attribute to anyone."""
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -5,6 +5,6 @@ articles mode (article text → one row per statement, holder and target); `stan
 """
 
 from stance.batch.rows import Columns
-from stance.batch.score import ChunkScorer, ScoreSummary, score_file
+from stance.batch.score import ChunkScorer, ScoreOptions, ScoreSummary, score_file
 
-__all__ = ["ChunkScorer", "Columns", "ScoreSummary", "score_file"]
+__all__ = ["ChunkScorer", "Columns", "ScoreOptions", "ScoreSummary", "score_file"]

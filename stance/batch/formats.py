@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Iterator, Literal, Optional, Sequence
 
 from stance.errors import InputError
+from stance.limits import MAX_LINE_BYTES
 
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _SURROGATE = re.compile("[\udc80-\udcff]")
-MAX_LINE_BYTES = 10_000_000
-"""A JSONL line or CSV field longer than this is rejected without being parsed."""
 
 
 @dataclass(frozen=True)

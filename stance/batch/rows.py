@@ -15,14 +15,11 @@ from pydantic import ValidationError
 
 from stance.classifier import Prediction
 from stance.errors import InputError
+from stance.limits import MAX_ARTICLE_CHARS, MAX_NAME_CHARS, MAX_PAIR_TEXT_CHARS
 from stance.schema import Item, Span
 
 Mode = Literal["pairs", "articles"]
 MODES: tuple[str, ...] = ("pairs", "articles")
-MAX_PAIR_TEXT_CHARS = 100_000
-"""A pair row's text may be this long; the classifier reads a window around the target anyway."""
-MAX_ARTICLE_CHARS = 2_000_000
-MAX_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)

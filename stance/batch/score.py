@@ -159,26 +159,44 @@ def load_scorer(model: str | Path, mode: Mode, columns: Columns, absent_targets:
     return ChunkScorer(mode, columns, StanceClassifier.from_ref(model, **classifier_options), absent_targets=absent_targets)
 
 
-def score_file(input: Path, output: Path, model: str | Path = "stance:latest", mode: Mode = "pairs",
-               columns: Columns = Columns(), format: Optional[str] = None, output_format: Optional[str] = None,
-               chunk_rows: Optional[int] = None, resume: bool = False, overwrite: bool = False,
-               absent_targets: bool = False, progress: bool = True, scorer: Optional[ChunkScorer] = None,
-               gazetteer: Optional[Path] = None) -> ScoreSummary:
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How `score_file` reads, scores and writes (the options of `stance score`, local engine)."""
+
+    mode: Mode = "pairs"
+    columns: Columns = Columns()
+    format: Optional[str] = None
+    """Input format (jsonl, csv, parquet); default: from the extension."""
+    output_format: Optional[str] = None
+    chunk_rows: Optional[int] = None
+    """Rows per committed chunk; default 2048 pairs, 32 articles."""
+    resume: bool = False
+    overwrite: bool = False
+    absent_targets: bool = False
+    """Score targets named but not found in the text instead of rejecting the row."""
+    progress: bool = True
+    gazetteer: Optional[Path] = None
+
+
+def score_file(input: Path, output: Path, model: str | Path = "stance:latest", options: ScoreOptions = ScoreOptions(),
+               scorer: Optional[ChunkScorer] = None) -> ScoreSummary:
     """Score every row of `input` into `output` (see `stance score --help`). Returns the run's summary."""
     from stance.store import resolve_model_path
 
-    check_columns(columns)
-    in_format, out_format = detect_format(input, format), detect_format(output, output_format)
+    o = options
+    check_columns(o.columns)
+    in_format, out_format = detect_format(input, o.format), detect_format(output, o.output_format)
     if not input.is_file():
         raise InputError(f"Input file {input} not found. Fix: check the path.")
-    check_destination(output, resume, overwrite)  # before the model loads: bad arguments fail fast
+    check_destination(output, o.resume, o.overwrite)  # before the model loads: bad arguments fail fast
     model_path = resolve_model_path(model) if scorer is None else Path(str(model))
-    chunk_rows = chunk_rows or (2048 if mode == "pairs" else 32)
-    stamp = fingerprint(input, in_format, mode, columns, model_path, chunk_rows=chunk_rows, absent_targets=absent_targets)
-    scorer = scorer or load_scorer(model_path, mode, columns, absent_targets, gazetteer)
-    out = ChunkedOutput(output, out_format, output_schema(mode, scorer.label_sets, columns), stamp, resume, overwrite)
+    chunk_rows = o.chunk_rows or (2048 if o.mode == "pairs" else 32)
+    stamp = fingerprint(input, in_format, o.mode, o.columns, model_path, chunk_rows=chunk_rows, absent_targets=o.absent_targets)
+    scorer = scorer or load_scorer(model_path, o.mode, o.columns, o.absent_targets, o.gazetteer)
+    schema = output_schema(o.mode, scorer.label_sets, o.columns)
+    out = ChunkedOutput(output, out_format, schema, stamp, o.resume, o.overwrite)
     started, first_row = time.perf_counter(), out.progress.rows_done
-    bar = _progress_bar(count_rows(input, in_format), first_row, enabled=progress)
+    bar = _progress_bar(count_rows(input, in_format), first_row, enabled=o.progress)
     # The next chunk is parsed (articles: spaCy + rules) while the model runs on this one.
     records = chunks(read_records(input, in_format, skip=first_row), chunk_rows)
     for result in pipelined(records, scorer.prepare, scorer.finish):
@@ -189,7 +207,7 @@ def score_file(input: Path, output: Path, model: str | Path = "stance:latest", m
     output, rejects = out.finish()
     seconds = time.perf_counter() - started
     summary = ScoreSummary(
-        input=str(input), output=str(output), rejects=str(rejects), mode=mode, rows_read=done.rows_done,
+        input=str(input), output=str(output), rejects=str(rejects), mode=o.mode, rows_read=done.rows_done,
         rows_scored=done.scored, rows_rejected=done.rejected, output_rows=done.output_rows,
         seconds=round(seconds, 3), rows_per_second=round((done.rows_done - first_row) / max(seconds, 1e-9), 1),
         resumed_at_row=first_row,

@@ -101,7 +101,7 @@ def _derived_limitations(sections: Sequence[dict], descriptors: Sequence[dict]) 
 
 def build_card(model: str, model_path: Path, sections: Sequence[dict], report_datasets: Sequence[str]) -> dict:
     """The model card as a JSON-ready dict (rendered to Markdown and HTML by `stance.report.render`)."""
-    from stance.modeling import SPEC_FILE
+    from stance.model_dir import SPEC_FILE
 
     meta = model_metadata(model_path)
     spec = json.loads((Path(model_path) / SPEC_FILE).read_text()) if (Path(model_path) / SPEC_FILE).is_file() else {}

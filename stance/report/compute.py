@@ -7,7 +7,6 @@ A section is one (dataset, split, task): NewsMTSC test-rw sentiment, IBM test st
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +28,8 @@ from stance.report.baselines import BASELINES, BaselineSet
 from stance.report.compare import compare_predictions
 from stance.report.slices import LENGTH_BUCKETS, SLICE_KINDS, TargetTyper, slice_labels
 from stance.report.stats import with_intervals
-from stance.schema import Example, read_examples
+from stance.schema import Example
+from stance.splits import list_splits, read_split, sample_examples
 
 SCHEMA_VERSION = 1
 ABSTAIN_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -39,27 +39,6 @@ MAX_ERROR_TEXT = 600
 def is_dev(split: str) -> bool:
     """Dev splits fit temperatures when the model has none: `dev`, `dev-rw`, `valid` ..."""
     return split.startswith(("dev", "valid"))
-
-
-def dataset_splits(processed_dir: Path, dataset: str) -> list[str]:
-    """The processed splits of `dataset` (file stems, sorted); InputError naming the known datasets if none."""
-    folder = Path(processed_dir) / dataset
-    found = sorted(p.stem for p in folder.glob("*.jsonl"))
-    if not found:
-        known = sorted(p.name for p in Path(processed_dir).glob("*") if p.is_dir())
-        raise InputError(
-            f"No processed splits of {dataset!r} in {folder}. Expected <processed-dir>/{dataset}/<split>.jsonl; "
-            f"datasets found there: {known or 'none'}. Fix: run `stance data build --dataset {dataset}` or pass --processed-dir."
-        )
-    return found
-
-
-def load_split(processed_dir: Path, dataset: str, split: str, max_examples: Optional[int], seed: int) -> list[Example]:
-    """A processed split, optionally a fixed random sample of `max_examples` (for quick reports)."""
-    examples = read_examples(Path(processed_dir) / dataset / f"{split}.jsonl")
-    if max_examples is not None and len(examples) > max_examples:
-        examples = sorted(random.Random(seed).sample(examples, max_examples), key=lambda e: e.id)
-    return examples
 
 
 def _temperature(classifier, task: str, dataset: str, dev: Sequence[Example], dev_logits: np.ndarray, label_sets) -> tuple[Optional[float], str]:
@@ -169,14 +148,14 @@ def section(dataset: str, split: str, task: str, examples: list[Example], logits
 
 def dataset_sections(dataset: str, processed_dir: Path, classifier, other, settings: dict, typer: TargetTyper) -> list[dict]:
     """The sections of one dataset; each model predicts each needed split (evaluated, or dev for fitting) once."""
-    available = dataset_splits(processed_dir, dataset)
+    available = list_splits(processed_dir, dataset)
     chosen = settings["splits"]
     wanted = [s for s in available if s != "train" and (not chosen or f"{dataset}:{s}" in chosen or s in chosen)]
     wanted.sort(key=is_dev)  # test splits first: they are what a reader came for
     if not wanted:
         return []
     needed = wanted + [s for s in available if is_dev(s) and s not in wanted]
-    data = {s: load_split(processed_dir, dataset, s, settings["max_examples"], settings["seed"]) for s in needed}
+    data = {s: sample_examples(read_split(processed_dir, dataset, s), settings["max_examples"], settings["seed"]) for s in needed}
     rows, offset = {}, 0
     for split in needed:
         rows[split] = np.arange(offset, offset + len(data[split]))
@@ -188,7 +167,7 @@ def dataset_sections(dataset: str, processed_dir: Path, classifier, other, setti
     settings["timing"]["predict_seconds"] += time.time() - started
     dev_rows = np.concatenate([rows[s] for s in needed if is_dev(s)] or [np.zeros(0, dtype=int)])
     dev = [everything[i] for i in dev_rows]
-    train = read_examples(Path(processed_dir) / dataset / "train.jsonl") if "train" in available else []
+    train = read_split(processed_dir, dataset, "train") if "train" in available else []
     label_sets = classifier.spec.label_sets
     tasks = sorted({e.task for e in everything}, key=list(label_sets).index)
     context = {"settings": settings, "classifier": classifier, "label_sets": label_sets, "typer": typer,
@@ -217,7 +196,7 @@ def compute_report(
     if not datasets:
         raise InputError("No datasets to report on. Fix: pass --dataset NAME (e.g. newsmtsc), or build data first.")
     for dataset in datasets:
-        dataset_splits(processed_dir, dataset)  # fail on a missing dataset before spending time on the model
+        list_splits(processed_dir, dataset)  # fail on a missing dataset before spending time on the model
     started = time.time()
     model_path = resolve_model_path(model)
     classifier = classifier or StanceClassifier.from_path(model_path)
@@ -228,7 +207,7 @@ def compute_report(
     typer = TargetTyper()
     sections = [s for dataset in datasets for s in dataset_sections(dataset, processed_dir, classifier, other, settings, typer)]
     if not sections:
-        found = sorted(f"{d}:{s}" for d in datasets for s in dataset_splits(processed_dir, d) if s != "train")
+        found = sorted(f"{d}:{s}" for d in datasets for s in list_splits(processed_dir, d) if s != "train")
         raise InputError(f"No split to report on: --split {list(splits)} matches none of {found}. Fix: pass one of those.")
     timing = {"predict_seconds": round(settings.pop("timing")["predict_seconds"], 1), "compute_seconds": round(time.time() - started, 1)}
     return {

@@ -15,15 +15,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Optional, Sequence
 
+from stance.article.persons import ROLE_NOUNS as PERSON_ROLE_NOUNS
 from stance.schema import Example
 
 SLICE_KINDS = ("targets", "holder", "target type", "length")
 LENGTH_BUCKETS = ((15, "1–15 words"), (30, "16–30 words"), (60, "31–60 words"), (None, "over 60 words"))
 PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
-ROLE_NOUNS = frozenset(
-    """president vice-president senator congressman congresswoman governor minister prime chancellor
-    secretary spokesman spokeswoman spokesperson mayor candidate nominee leader king queen prince
-    judge ambassador general director chairman ceo pope premier lawmaker official""".split()
+ROLE_NOUNS = PERSON_ROLE_NOUNS | frozenset(
+    # Beyond the article pipeline's role heads: the roles the datasets' target names use (PStance, VAST).
+    "vice-president congressman congresswoman prime candidate nominee chairman ceo pope".split()
 )
 GROUP_WORDS = frozenset(
     """Democrats Republicans GOP Conservatives Liberals Tories Labour Socialists Communists Progressives

@@ -2,7 +2,7 @@
 
 Writes three files into the model directory (so they travel with it into the model store):
 `model.onnx` (fp32), `model.int8.onnx` (int8 weights, activations quantized per token at run time:
-`stance.quantization`) and `onnx.json` (how they were made, how close they are to PyTorch on probe
+`training.quantization`) and `onnx.json` (how they were made, how close they are to PyTorch on probe
 inputs and, when labelled items are given, the int8 parity on them).
 
 The graph is exported with the TorchScript exporter (`torch.onnx.export(dynamo=False)`) from an
@@ -11,7 +11,8 @@ core (MultiHeadAttention, with Q, K and V left as MatMuls that int8 can rewrite)
 LayerNorm, skip-LayerNorm and bias-GELU into single kernels. The dynamo exporter's graph (the default
 since torch 2.9) does not fuse the attention yet. The inputs are those of `StanceModel.forward`, with
 dynamic batch and sequence axes; the output is the (batch, sequence, 6) logits at every token (the
-classifier reads each target's position, `stance.classifier.read_positions`).
+classifier reads each target's position, `stance.batching.read_positions`). Build-time code: the runtime
+only reads the files (`stance.backends`, `stance.int8_probe`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
+from stance.batching import pad_batch, read_all
 from stance.errors import StanceError
-from stance.quantization import (
+from stance.model_dir import ONNX_FP32, ONNX_INT8, ONNX_REPORT
+from stance.schema import Example
+from training.quantization import (
     ACTIVATION_LEVELS,
     module_of,
     most_sensitive,
@@ -34,11 +38,7 @@ from stance.quantization import (
     sensitivity,
     weight_matmuls,
 )
-from stance.schema import Example
 
-ONNX_FP32 = "model.onnx"
-ONNX_INT8 = "model.int8.onnx"
-ONNX_REPORT = "onnx.json"
 OPSET = 17
 FP32_TOLERANCE = 1e-3
 """Largest |logit difference| accepted between the fp32 ONNX graph and PyTorch."""
@@ -100,13 +100,6 @@ def probe_batch(tokenizer, spec) -> tuple[dict[str, np.ndarray], list[list[int]]
     return pad_batch(encoded.features, range(len(encoded.targets)), tokenizer.pad_token_id or 0), encoded.positions
 
 
-def read_all(logits: np.ndarray, positions: list[list[int]]) -> np.ndarray:
-    """The (targets, 6) logits a classifier reads from a batch's per-token logits."""
-    from stance.classifier import read_positions
-
-    return np.concatenate([read_positions(row, p) for row, p in zip(logits, positions)])
-
-
 def probe_item(text: str, target: str, holder: str | None):
     """An `Item` with spans where the names occur in the text, names otherwise."""
     from stance.schema import Item
@@ -118,21 +111,6 @@ def probe_item(text: str, target: str, holder: str | None):
     if holder:
         fields.update({"holder_span": span(holder)} if span(holder) else {"holder": holder})
     return Item(text=text, **fields)
-
-
-def pad_batch(encoded: Mapping[str, list], rows, pad_id: int, fill: Optional[Mapping[str, int]] = None) -> dict[str, np.ndarray]:
-    """Right-pad rows `rows` of each field to that field's longest row: int64 arrays. `input_ids` are
-    padded with `pad_id`, fields named in `fill` with their value, the others with 0."""
-    rows = list(rows)
-    fill = fill or {}
-    out = {}
-    for key, values in encoded.items():
-        width = max(len(values[i]) for i in rows)
-        array = np.full((len(rows), width), fill.get(key, pad_id if key == "input_ids" else 0), dtype=np.int64)
-        for r, i in enumerate(rows):
-            array[r, : len(values[i])] = values[i]
-        out[key] = array
-    return out
 
 
 def export_onnx(model, tokenizer, spec, out: Path) -> Path:
@@ -200,7 +178,7 @@ def export_and_quantize(model_dir: Path, parity_examples: Sequence[Example] = ()
     report: dict[str, Any] = {
         "opset": OPSET,
         "exporter": f"torch {torch.__version__} torchscript + onnxruntime {onnxruntime.__version__} bert fusion",
-        "quantization": f"int8 weights per output channel, activations per token in 0..{ACTIVATION_LEVELS} (stance.quantization)",
+        "quantization": f"int8 weights per output channel, activations per token in 0..{ACTIVATION_LEVELS} (training.quantization)",
         "files": {"fp32": ONNX_FP32, "int8": ONNX_INT8},
         "int8_matmuls": len(scores) - len(keep),
         "fp32_matmuls_kept": {module_of(name): round(scores[name], 5) for name in keep},
@@ -234,7 +212,7 @@ def int8_parity(model_dir: Path, examples: Sequence[Example]) -> dict[str, Any]:
     """int8 vs fp32 (PyTorch) on labelled examples: label agreement on each example's task, F1m per
     task for both, and whether the bar (agreement >= 99%, F1m drop <= 0.5 points) is met."""
     from stance.classifier import StanceClassifier
-    from stance.evaluation import group_key
+    from stance.splits import group_key
     from stance.int8_probe import PROBE_SIZE, compare, write_probe
     from stance.metrics import classification_metrics
 
@@ -282,7 +260,7 @@ def run_onnx(path: Path, batch: dict[str, np.ndarray]) -> np.ndarray:
     return session.run(None, {n: batch[n] for n in names})[0]
 
 
-if __name__ == "__main__":  # python -m stance.onnx_export MODEL_DIR
+if __name__ == "__main__":  # python -m training.onnx_export MODEL_DIR
     import sys
 
     print(json.dumps(export_and_quantize(Path(sys.argv[1])), indent=2))

@@ -17,14 +17,14 @@ from typing import Mapping, Optional
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_local_server(port: int, env: Mapping[str, Optional[str]] = {}, capture: bool = False) -> subprocess.Popen:
+def start_local_server(port: int, env: Optional[Mapping[str, Optional[str]]] = None, capture: bool = False) -> subprocess.Popen:
     """Run `bentoml serve stance.service:StanceService` on 127.0.0.1:`port` in its own process group.
 
     `env` adds variables to this process's environment (a value of None removes one); with `capture`
     the server's output is readable from `process.stdout`. Returns the process; stop it with
     `stop_local_server`."""
     full = {**os.environ, "BENTOML_DO_NOT_TRACK": "true", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    for key, value in env.items():
+    for key, value in (env or {}).items():
         if value is None:
             full.pop(key, None)
         else:
@@ -45,6 +45,8 @@ def stop_local_server(process: subprocess.Popen, timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 class ServerNotReady(RuntimeError):

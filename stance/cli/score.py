@@ -8,12 +8,8 @@ from typing import List, Optional
 import typer
 
 from stance.batch.rows import Columns
-from stance.errors import InputError, StanceError
-
-
-def _fail(err: StanceError) -> None:
-    typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+from stance.cli._util import exit_on_error
+from stance.errors import InputError
 
 
 def score_cmd(
@@ -43,7 +39,7 @@ def score_cmd(
     progress: bool = typer.Option(True, help="Show a progress bar on standard error."),
 ) -> None:
     """Score a file of statements or articles; malformed rows go to a rejects file, nothing is lost."""
-    try:
+    with exit_on_error():
         columns = _columns(text_column, target_column, holder_column, span_columns, id_column, keep or [])
         if engine == "spark":
             from stance.batch.spark import score_spark
@@ -55,14 +51,13 @@ def score_cmd(
                                   absent_targets=absent_targets, overwrite=overwrite, gazetteer=gazetteer,
                                   batch_rows=chunk_rows or 2048)
         elif engine == "local":
-            from stance.batch.score import score_file
+            from stance.batch.score import ScoreOptions, score_file
 
-            summary = score_file(Path(input), Path(output), model, mode, columns, format, output_format,  # type: ignore[arg-type]
-                                 chunk_rows, resume, overwrite, absent_targets, progress, gazetteer=gazetteer)
+            options = ScoreOptions(mode, columns, format, output_format, chunk_rows, resume, overwrite,  # type: ignore[arg-type]
+                                   absent_targets, progress, gazetteer)
+            summary = score_file(Path(input), Path(output), model, options)
         else:
             raise InputError(f"Unknown engine {engine!r}: expected local or spark.")
-    except StanceError as err:
-        _fail(err)
     typer.echo(
         f"rows read {summary.rows_read:,} = scored {summary.rows_scored:,} + rejected {summary.rows_rejected:,}; "
         f"{summary.output_rows:,} output rows in {summary.seconds:.1f} s ({summary.rows_per_second:,.1f} rows/s)\n"

@@ -1,66 +1,17 @@
-"""Command-line surfaces of article analysis: `stance analyze` and `stance evalset`.
-
-The lead registers them in `stance/cli.py`:
-    from stance.article.commands import analyze_cmd, evalset_cmd
-    app.command("analyze")(analyze_cmd)
-    app.command("evalset")(evalset_cmd)
-Each command parses its arguments and calls one importable function (`analyze_files`, `evaluate_evalset`).
-"""
+"""`stance analyze` and `stance evalset`: parse the arguments, call `analyze_files` / `evaluate_evalset`."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import typer
 
 from stance.article.export import FORMATS, render
-from stance.article.schema import ArticleAnalysis
-from stance.errors import InputError, StanceError
-
-
-def read_article(path: Path, encoding: str = "utf-8") -> str:
-    """The text of an article file ('-' = standard input); undecodable bytes raise InputError naming the file."""
-    try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
-    except OSError as err:
-        raise InputError(f"Cannot read {path}: {err.strerror}. Fix: check the path.") from err
-    try:
-        # utf-8-sig: a byte-order mark some editors write is not part of the text.
-        return raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{path} is not valid {encoding}: byte 0x{raw[err.start]:02x} at offset {err.start} cannot be decoded. "
-            f"Expected {encoding} text. Fix: convert the file (`iconv -f cp1252 -t utf-8 {path}`) or pass its "
-            f"encoding, e.g. `--encoding cp1252` or `--encoding latin-1`."
-        ) from err
-    except LookupError as err:
-        raise InputError(f"Unknown encoding {encoding!r}. Fix: pass a Python codec name such as utf-8 or cp1252.") from err
-
-
-def analyze_files(paths: Sequence[Path], model: str = "stance:latest", gazetteer: Optional[Path] = None,
-                  encoding: str = "utf-8", actors: Optional[Path] = None, actors_only: bool = False,
-                  batch_size: int = 8, analyzer=None) -> list[ArticleAnalysis]:
-    """Analyse article files in batches of `batch_size` with `analyzer` (default: load `model` and
-    `gazetteer`). Every file is read and checked before the model is loaded, so bad input fails fast."""
-    from stance.article.analyze import ArticleAnalyzer, analyze_batches
-    from stance.article.gazetteer import read_actor_file
-
-    texts = [read_article(path, encoding) for path in paths]
-    entries = read_actor_file(actors) if actors else []
-    if actors_only and not entries:
-        raise InputError("--actors-only needs --actors FILE: expected the actor list to restrict the output to.")
-    analyzer = analyzer or ArticleAnalyzer.from_ref(model, gazetteer)
-    batches = analyze_batches(analyzer, texts, ids=[str(p) for p in paths], actors=entries, actors_only=actors_only,
-                              batch_size=batch_size)
-    return [result for batch in batches for result in batch]
-
-
-def _fail(err: StanceError) -> None:
-    typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+from stance.article.files import analyze_files
+from stance.cli._util import exit_on_error
+from stance.errors import InputError
 
 
 def analyze_cmd(
@@ -75,12 +26,10 @@ def analyze_cmd(
     batch_size: int = typer.Option(8, min=1, help="Articles per batch (one spaCy pass, one classifier call; batches are pipelined)."),
 ) -> None:
     """Actors, speakers and directed stance in news articles, with the article's stance network."""
-    try:
+    with exit_on_error():
         if format not in FORMATS:
             raise InputError(f"Unknown format {format!r}: expected one of {list(FORMATS)}.")
         analyses = analyze_files(files, model, gazetteer, encoding, actors, actors_only, batch_size)
-    except StanceError as err:
-        _fail(err)
     text = render(analyses, format)  # type: ignore[arg-type]
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,10 +59,8 @@ def evalset_cmd(
     from stance.article.analyze import ArticleAnalyzer
     from stance.article.evalset import DEFAULT_PATH, evaluate_evalset
 
-    try:
+    with exit_on_error():
         metrics = evaluate_evalset(ArticleAnalyzer.from_ref(model, gazetteer), evalset or DEFAULT_PATH)
-    except StanceError as err:
-        _fail(err)
     typer.echo(_table(metrics))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
