@@ -19,8 +19,6 @@ import asyncio
 import json
 import os
 import subprocess
-
-from tests.local_server import ServerNotReady, free_port, start_local_server, stop_local_server, wait_until_ready
 import sys
 import threading
 import time
@@ -28,12 +26,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_classifier import OtherLoad, load_items  # noqa: E402  (after the path tweak)
+from tests.local_server import ServerNotReady, free_port, start_local_server, stop_local_server, wait_until_ready  # noqa: E402
 
 
 class MemoryWatch(threading.Thread):
