@@ -4,7 +4,8 @@ Every scheme wraps target mentions in `[TGT] … [/TGT]` and the holder mention 
 (special tokens added to the tokenizer), so the model reads each target at its own `[TGT]` token
 and the holder at the first `[HLD]` (see `stance.modeling`).
 
-- `markers_pair` (encoding version 1): one sequence per item; the target is marked in the statement
+- `markers_pair` (the layout of encoding version 1; kept as the one-pass-per-target comparison and the
+  benchmarks' naive baseline): one sequence per item; the target is marked in the statement
   and a second segment `[TGT] <target name> [HLD] <holder name | author>` names both.
 - `multi` (version 2): one sequence per (statement, holder): *every* target asked about in that
   statement is marked, and the second segment is `[HLD] <holder | author>` followed by
@@ -24,10 +25,12 @@ from typing import Literal, Sequence
 from stance.schema import AUTHOR, Item, Span
 
 ENCODING_VERSION = 2
-Scheme = Literal["brackets", "markers", "markers_pair", "multi"]
+Scheme = Literal["markers_pair", "multi"]
 MULTI = "multi"
-Pooling = Literal["cls", "markers", "target_holder"]
-"""What the heads read (`stance.modeling`): [CLS]; [CLS] ⊕ target marker ⊕ holder marker; the last two."""
+Pooling = Literal["markers"]
+"""What the heads read (`stance.modeling`): [CLS] ⊕ target marker ⊕ holder marker."""
+REMOVED = {"scheme": ("brackets", "markers"), "pooling": ("cls", "target_holder")}
+"""Ablation-only options of `docs/encoding.md`, no longer built or read (reproducible at commit 43687b8)."""
 MAX_TARGETS = 8
 """At most this many targets share one `multi` sequence (bounds its length)."""
 MAX_NAMED = 4
@@ -92,15 +95,10 @@ def encode_pair(item: Item, scheme: Scheme = "markers_pair", max_chars: int = WI
     text = _neutralise(text)
     if _spans_cross(tspan, hspan):
         hspan = None  # holder and target overlap (e.g. "Iran's"): mark the target only
-    if scheme == "brackets":
-        marked = _insert(text, [(tspan, ("[", "]"))]) if tspan else text
-        return marked, None if tspan else item.target_name
     spans = [(tspan, TARGET_MARKERS)] if tspan else []
     if hspan:
         spans.append((hspan, HOLDER_MARKERS))
     marked = _insert(text, spans)
-    if scheme == "markers":
-        return marked, None if tspan else f"{TARGET_MARKERS[0]} {_neutralise(item.target_name)}"
     holder = _neutralise(item.holder_name) if item.holder_name else AUTHOR
     return marked, f"{TARGET_MARKERS[0]} {_neutralise(item.target_name)} {HOLDER_MARKERS[0]} {holder}"
 

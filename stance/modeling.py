@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, get_args
 
 import torch
 from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, Pooling, Scheme
+from stance.encoding import ENCODING_VERSION, HOLDER_MARKERS, MARKER_TOKENS, REMOVED, Pooling, Scheme
 from stance.errors import ModelNotFoundError
 from stance.labels import HEAD_SIZE, LABEL_SETS, TASKS
 from stance.model_dir import ENCODER_DIR, HEADS_FILE, SPEC_FILE
@@ -29,7 +29,7 @@ from stance.model_dir import ENCODER_DIR, HEADS_FILE, SPEC_FILE
 MIN_ENCODING_VERSION = 2
 """Models saved with an older encoding (one target per sequence, one logits row per graph output) are
 no longer read: they must be trained again."""
-POOLED_STATES = {"cls": 1, "markers": 3, "target_holder": 2}
+POOLED_STATES = {"markers": 3}
 """How many hidden states each pooling concatenates for the heads."""
 
 
@@ -80,23 +80,14 @@ class StanceModel(nn.Module):
     def heads(self, hidden: torch.Tensor, input_ids: torch.Tensor, positions: Optional[torch.Tensor]) -> torch.Tensor:
         """Logits (batch, k, 6) read at `positions` (batch, k), or at every token (k = sequence) when None.
 
-        With `markers` pooling the head sees [CLS] ⊕ state at the read position ⊕ state at the first
-        `[HLD]` (`target_holder`: the last two only); its weight is split into those blocks, so the
-        per-row part is computed once and every position costs one small product."""
+        The head sees [CLS] ⊕ state at the read position ⊕ state at the first `[HLD]`; its weight is
+        split into those blocks, so the per-row part is computed once and every position costs one
+        small product."""
         cls = self.dropout(hidden[:, 0])
-        if self.spec.pooling == "cls":
-            logits = self.head(cls)[:, None]
-            return logits if positions is None else logits.expand(-1, positions.size(1), -1)
-        size = hidden.size(-1)
         rows = torch.arange(hidden.size(0), device=hidden.device)
         holder = self.dropout(hidden[rows, _first_position(input_ids, self.marker_ids[HOLDER_MARKERS[0]])])
-        blocks = self.head.weight.split(size, dim=1)
-        if self.spec.pooling == "target_holder":
-            w_target, w_holder = blocks
-            per_row = holder @ w_holder.T + self.head.bias
-        else:
-            w_cls, w_target, w_holder = blocks
-            per_row = cls @ w_cls.T + holder @ w_holder.T + self.head.bias
+        w_cls, w_target, w_holder = self.head.weight.split(hidden.size(-1), dim=1)
+        per_row = cls @ w_cls.T + holder @ w_holder.T + self.head.bias
         read = hidden if positions is None else hidden[rows[:, None], positions]
         return self.dropout(read) @ w_target.T + per_row[:, None]
 
@@ -177,6 +168,17 @@ def _unloadable(path: Path, err: Exception) -> ModelNotFoundError:
     )
 
 
+def _check_not_removed(path: Path, spec: dict) -> None:
+    """Refuse a model trained with an ablation-only scheme or pooling, with the way forward."""
+    for field, removed in REMOVED.items():
+        if spec.get(field) in removed:
+            raise ModelNotFoundError(
+                f"The model at {path} was trained with {field} {spec[field]!r}, an ablation-only option this "
+                f"version of stance no longer reads (expected one of {list(get_args(ModelSpec.model_fields[field].annotation))}). "
+                f"Fix: train it again with the default `model.{field}`, or use the code at commit 43687b8."
+            )
+
+
 def load_tokenizer_and_spec(path: Path):
     """The tokenizer (with marker tokens) and `ModelSpec` of a model directory: (tokenizer, spec).
 
@@ -186,9 +188,13 @@ def load_tokenizer_and_spec(path: Path):
     path = Path(path)
     _check_model_dir(path, (SPEC_FILE, ENCODER_DIR))
     try:
-        spec = ModelSpec.model_validate(json.loads((path / SPEC_FILE).read_text()))
+        raw = json.loads((path / SPEC_FILE).read_text())
+        _check_not_removed(path, raw)
+        spec = ModelSpec.model_validate(raw)
         tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
         add_marker_tokens(tokenizer)
+    except ModelNotFoundError:
+        raise
     except Exception as err:  # corrupted JSON or tokenizer: say which model and why
         raise _unloadable(path, err) from err
     if spec.encoding_version < MIN_ENCODING_VERSION:

@@ -243,6 +243,24 @@ def test_missing_onnx_file_names_the_fix(model_dir, tmp_path) -> None:
         StanceClassifier.from_path(model_dir, backend="tensorrt")
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("encoding_version", 1, r"encoding version 1; this version of stance reads version 2 or later.*train it again"),
+        ("pooling", "cls", r"pooling 'cls', an ablation-only option.*expected one of \['markers'\].*train it again"),
+        ("scheme", "brackets", r"scheme 'brackets', an ablation-only option.*train it again"),
+    ],
+)
+def test_models_the_runtime_no_longer_reads_are_refused_with_the_fix(multi_model_dir, tmp_path, field, value, message) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(multi_model_dir, old)
+    spec = json.loads((old / "stance.json").read_text())
+    (old / "stance.json").write_text(json.dumps({**spec, field: value}))
+    for backend in ("torch", "onnx-fp32"):
+        with pytest.raises(ModelNotFoundError, match=message):
+            StanceClassifier.from_path(old, backend=backend)
+
+
 def test_repeated_items_are_read_alike(multi_model_dir) -> None:
     classifier = StanceClassifier.from_path(multi_model_dir, backend="torch", bf16=False)
     batch = shared_statement_items()

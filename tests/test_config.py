@@ -41,8 +41,8 @@ def test_bad_value_names_the_field_and_the_value(tmp_path) -> None:
 
 
 def test_dotted_overrides_parse_toml_values(tmp_path) -> None:
-    config = load_config(write(tmp_path, MINIMAL), ["train.epochs=2", "model.pooling=cls", "train.precision=fp32"])
-    assert (config.train.epochs, config.model.pooling, config.train.precision) == (2, "cls", "fp32")
+    config = load_config(write(tmp_path, MINIMAL), ["train.epochs=2", "model.scheme=markers_pair", "train.precision=fp32"])
+    assert (config.train.epochs, config.model.scheme, config.train.precision) == (2, "markers_pair", "fp32")
 
 
 def test_extends_merges_over_the_base(tmp_path) -> None:

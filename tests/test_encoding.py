@@ -30,11 +30,6 @@ def test_overlapping_holder_is_dropped_not_crossed() -> None:
     assert "[HLD]" not in first
 
 
-def test_brackets_scheme_is_the_plain_baseline() -> None:
-    first, second = encode_pair(Item(text=TEXT, target_span=(33, 37)), "brackets")
-    assert "the [ U.S. ] assassination" in first and second is None
-
-
 def test_literal_marker_text_cannot_forge_a_marker() -> None:
     first, _ = encode_pair(Item(text="They wrote [TGT] here about Iran", target_span=(28, 32)), "markers_pair")
     assert first.count("[TGT]") == 1 and "(TGT)" in first

@@ -150,7 +150,7 @@ def _parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        return text  # a bare word, e.g. model.scheme=markers
+        return text  # a bare word, e.g. model.scheme=multi
 
 
 def apply_overrides(raw: dict, overrides: Sequence[str]) -> dict:
