@@ -23,7 +23,7 @@ from stance.classifier import StanceClassifier  # noqa: E402
 from stance.splits import group_key  # noqa: E402
 from stance.metrics import classification_metrics  # noqa: E402
 from stance.model_dir import ONNX_FP32  # noqa: E402
-from training.onnx_export import PARITY_AGREEMENT, PARITY_F1M_DROP  # noqa: E402
+from training.onnx_export import parity_passed  # noqa: E402
 from stance.store import resolve_model_path  # noqa: E402
 
 
@@ -90,8 +90,9 @@ def main() -> None:
             if base_labels is None:
                 base_labels, base_f1m = labels, f1m
             agreement = float(np.mean([a == b for a, b in zip(labels, base_labels)]))
-            drop = max(base_f1m[k] - f1m[k] for k in f1m)
-            passed = agreement >= PARITY_AGREEMENT and drop <= PARITY_F1M_DROP
+            drops = [base_f1m[k] - f1m[k] for k in f1m]
+            drop = max(drops)
+            passed = parity_passed(agreement, drops)
             rows.append(
                 {
                     "backend": name,
