@@ -24,7 +24,7 @@ from training.datasets.stance_news import compiled_rows  # noqa: E402
 SET_DIR = Path(__file__).resolve().parents[1] / "data" / "stance_news"
 CONSTRUCTIONS = (
     "negation", "hedge", "conditional", "question", "reported_speech", "multi_target_contrast",
-    "metonym", "demonym", "person", "organisation", "group",
+    "metonym", "demonym", "person", "organisation", "group", "first_party_author",
 )
 
 

@@ -105,6 +105,7 @@ def test_spans_point_at_the_names(examples):
 
 
 def test_sources_state_their_licence(examples):
+    assert all(re.fullmatch(r"[fpw]\d+", e["source_id"]) for e in examples), "source ids: f/p/w + digits (compile.py)"
     for e in examples:
         if e["source_id"].startswith("f"):
             assert "public domain" in e["licence"] and e["url"], e["id"]
@@ -139,7 +140,9 @@ def test_construction_tags():
         {"russia": "against", "nato": "neutral"},
     )
     assert {"negation", "conditional", "reported_speech", "multi_target_contrast", "metonym", "state"} <= set(tags)
-    assert "question" not in tags and "demonym" not in tags
+    assert "question" not in tags and "demonym" not in tags and "first_party_author" not in tags
+    first_party = compiler.construction_tags("We condemn the Kremlin.", "author", "Kremlin", entry, {"russia": "against"}, True)
+    assert "first_party_author" in first_party
 
 
 def test_the_reader_builds_items_as_article_analysis_does(examples):

@@ -44,6 +44,9 @@ SPLITS = ("train", "dev", "test")
 NEGATION = re.compile(r"\b(not|never|no|n't|nor|neither|without|refused|declined|denied|rejected claims)\b", re.I)
 HEDGE = re.compile(r"\b(may|might|could|appeared|seemed|reportedly|possibly|some concern|suggested)\b", re.I)
 CONDITIONAL = re.compile(r"\b(if|unless|provided that|as long as|once)\b", re.I)
+FIRST_PARTY_PREFIXES = ("f", "p")
+"""Source-id prefixes of first-party texts, where the author is the issuing government or body: `f`
+federal documents typed in, `p` written first-party statements; `w` is written news (a neutral reporter)."""
 REPORTING = re.compile(r"\b(said|says|told|added|according to|stated|declared|asked|wrote|tweeted)\b|\"|“", re.I)
 
 
@@ -75,9 +78,13 @@ def load_splits(path: Path = SPLITS_PATH) -> dict[str, str]:
     return out
 
 
-def construction_tags(text: str, holder: str, target_mention: str, target_entry: dict | None, stances: dict[str, str]) -> list[str]:
-    """The constructions of one example that the benchmarks report separately (found by rule, not typed)."""
-    tags = []
+def construction_tags(
+    text: str, holder: str, target_mention: str, target_entry: dict | None, stances: dict[str, str],
+    first_party: bool = False,
+) -> list[str]:
+    """The constructions of one example that the benchmarks report separately (found by rule, not typed);
+    `first_party`: the source is a first-party text (`FIRST_PARTY_PREFIXES`)."""
+    tags = ["first_party_author"] if first_party and holder == "author" else []
     if NEGATION.search(text):
         tags.append("negation")
     if HEDGE.search(text):
@@ -146,7 +153,8 @@ def article_examples(
                 "target_span": [mention["start"] - start, mention["end"] - start],
                 "target_type": entry["type"] if entry else "person",
                 "stance": stance,
-                "tags": construction_tags(text[start:end], holder, mention["text"], entry, stances),
+                "tags": construction_tags(text[start:end], holder, mention["text"], entry, stances,
+                                          first_party=article["id"].startswith(FIRST_PARTY_PREFIXES)),
                 "licence": article["licence"],
                 "url": article["url"],
             })
