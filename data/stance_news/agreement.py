@@ -2,6 +2,8 @@
 
     python data/stance_news/agreement.py sample   # writes agreement/blind.tsv (no labels)
     python data/stance_news/agreement.py score    # reads agreement/second.tsv, writes agreement/report.json
+    python data/stance_news/agreement.py sample first_party   # the second round: agreement/first_party/
+    python data/stance_news/agreement.py score first_party
 
 The sample is 300 examples drawn with a fixed seed, stratified by split and spread over the sources
 (every source contributes in proportion to its size). `blind.tsv` shows the second annotator what the
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -29,6 +32,10 @@ REPORT = AGREEMENT_DIR / "report.json"
 SAMPLE_SIZE = 300
 SEED = 20261202
 LABELS = ("favor", "against", "neutral")
+FIRST_PARTY_ROUND = "first_party"
+"""The second round (2026-12-03): 150 examples of the first-party sources added then (`f101`-`f412`, `p*`),
+in agreement/first_party/; their author rows name the document, since there the author is its issuer."""
+ROUNDS = {"": (SAMPLE_SIZE, re.compile(r".*")), FIRST_PARTY_ROUND: (150, re.compile(r"f\d{3}|p\d+"))}
 
 
 def load_examples() -> list[dict]:
@@ -56,16 +63,28 @@ def draw_sample(examples: list[dict], size: int = SAMPLE_SIZE, seed: int = SEED)
     return sample
 
 
-def blind_row(example: dict) -> list[str]:
-    """id, statement, holder, holder words, target, target words."""
+def blind_row(example: dict, titles: dict[str, str] | None = None) -> list[str]:
+    """id, statement, holder, holder words, target, target words; with `titles` (source id → title), the
+    author of a first-party source is named as the issuer of that document."""
     text = example["text"]
     holder_words = text[slice(*example["holder_span"])] if example["holder_span"] else ""
     target_words = text[slice(*example["target_span"])]
     holder = "the author (the writer's own narration)" if example["holder"] == "author" else example["holder_name"]
+    if titles is not None and example["holder"] == "author":
+        holder = f"the author: the issuer of the first-party text '{titles[example['source_id']]}'"
     return [example["id"], text, holder, holder_words, example["target_name"], target_words]
 
 
-def write_blind(sample: list[dict], path: Path = BLIND, first: Path = FIRST) -> None:
+def source_titles() -> dict[str, str]:
+    """{source id: the `title:` of its header}."""
+    titles = {}
+    for path in sorted((SET_DIR / "source").glob("*.txt")):
+        line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("title:"))
+        titles[path.stem] = line.partition(":")[2].strip()
+    return titles
+
+
+def write_blind(sample: list[dict], path: Path = BLIND, first: Path = FIRST, titles: dict[str, str] | None = None) -> None:
     """The blind sheet, and the dataset's labels as they were when it was drawn (`first.tsv`: kappa is
     measured against these, not against labels fixed after the disagreements were discussed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +92,7 @@ def write_blind(sample: list[dict], path: Path = BLIND, first: Path = FIRST) -> 
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         writer.writerow(["id", "statement", "holder", "holder_words", "target", "target_words"])
-        writer.writerows(blind_row(example) for example in sample)
+        writer.writerows(blind_row(example, titles) for example in sample)
 
 
 def read_labels(path: Path) -> dict[str, str]:
@@ -122,17 +141,22 @@ def score(examples: list[dict], first_labels: dict[str, str], second: dict[str, 
 
 
 def main(argv: list[str]) -> int:
-    examples = load_examples()
-    if argv[:1] == ["sample"]:
-        write_blind(draw_sample(examples))
-        print(f"wrote {BLIND}")
-    elif argv[:1] == ["score"]:
-        report = score(examples, read_labels(FIRST), read_labels(SECOND))
-        REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"kappa {report['kappa']}, agreement {report['agreement']} on {report['n']}; wrote {REPORT}")
-    else:
+    if argv[:1] not in (["sample"], ["score"]) or len(argv) > 2 or (argv[1:] and argv[1] not in ROUNDS):
         print(__doc__)
         return 2
+    name = argv[1] if argv[1:] else ""
+    folder = AGREEMENT_DIR / name
+    blind, first, second, report_path = (folder / BLIND.name, folder / FIRST.name, folder / SECOND.name, folder / REPORT.name)
+    size, sources = ROUNDS[name]
+    examples = load_examples()
+    if argv[0] == "sample":
+        chosen = [e for e in examples if sources.fullmatch(e["source_id"])]
+        write_blind(draw_sample(chosen, size), blind, first, source_titles() if name == FIRST_PARTY_ROUND else None)
+        print(f"wrote {blind}")
+    else:
+        report = score(examples, read_labels(first), read_labels(second))
+        report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"kappa {report['kappa']}, agreement {report['agreement']} on {report['n']}; wrote {report_path}")
     return 0
 
 
