@@ -10,7 +10,9 @@
   same `StanceClassifier`; spaCy and the actor gazetteer load on the first call, so a service that only
   classifies starts as fast and uses as little memory as before.
 - GET /info (also POST, documented on the OpenAPI page): model tag, backend, label sets, limits.
-- BentoML's own /healthz, /readyz, /livez, /metrics; its OpenAPI page at / (and /docs, a redirect).
+- GET /: the analysts' page (`stance.web`, docs/webapp.md): paste an article, see who says what about whom.
+- BentoML's own /healthz, /readyz, /livez, /metrics; its OpenAPI page at /docs (BentoML serves it at /, where
+  the page is mounted in front of it).
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
 tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32), `STANCE_GAZETTEER` another
@@ -29,7 +31,7 @@ import bentoml
 from bentoml.exceptions import NotFound
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from stance.api_schemas import (
@@ -43,6 +45,7 @@ from stance.classifier import StanceClassifier
 from stance.errors import InputError, ModelNotFoundError
 from stance.store import MODEL_NAME, registered, tier_tag
 from stance.schema import AUTHOR
+from stance.web import web_routes
 
 MODEL_TAG = tier_tag(os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest"))
 """`STANCE_MODEL` may name a tier (`stance:accurate`): the newest model registered with that tier is served."""
@@ -165,13 +168,23 @@ class StoreModel(bentoml.models.BentoModel):
         return super().resolve(base_path)
 
 
-def _docs_redirect(request: Request) -> RedirectResponse:
-    """GET /docs: BentoML serves its OpenAPI page (Swagger UI) at the root."""
-    return RedirectResponse("/")
+def _openapi_page(request: Request) -> FileResponse:
+    """GET /docs: BentoML's OpenAPI page (Swagger UI). BentoML serves it at the root, where the analysts' page
+    is mounted in front of it (mounted apps match before BentoML's index route); its assets (./static_content/,
+    ./docs.json) are relative, so the same file works from /docs. The file is the one BentoML's index would pick."""
+    import _bentoml_impl.server.app as bentoml_app
+    from bentoml._internal.configuration.containers import BentoMLContainer
+
+    name = "main-ui.html" if BentoMLContainer.new_index else "main-openapi.html"
+    return FileResponse(Path(bentoml_app.__file__).parent / name)
 
 
 EXTRA_ROUTES = Starlette(
-    routes=[Route("/info", _info_endpoint, methods=["GET"]), Route("/docs", _docs_redirect, methods=["GET"])]
+    routes=[
+        Route("/info", _info_endpoint, methods=["GET"]),
+        Route("/docs", _openapi_page, methods=["GET"]),
+        *web_routes(),
+    ]
 )
 
 

@@ -1,4 +1,5 @@
-"""Start and stop a real `bentoml serve` of the stance service on loopback (tests and benchmarks)."""
+"""Start and stop a real `bentoml serve` of the stance service on loopback, and the headless browser that
+loads its page (tests and benchmarks)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium package (`.ci/run` installs it); Playwright's own browser download is never used."""
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 def start_local_server(port: int, env: Optional[Mapping[str, Optional[str]]] = None, capture: bool = False) -> subprocess.Popen:
@@ -90,3 +97,8 @@ def wait_until_ready(process: subprocess.Popen, port: int, timeout: float = 90, 
             state = f"exited with code {process.returncode}" if process.poll() is not None else f"not ready after {timeout} s"
             raise ServerNotReady(f"bentoml serve {state}:\n{tail}")
         time.sleep(0.25)
+
+
+def launch_chromium(playwright):
+    """Headless /usr/bin/chromium through a started `sync_playwright()` driver; returns the Browser."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

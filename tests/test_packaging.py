@@ -28,3 +28,4 @@ def test_the_wheel_ships_the_gazetteer_templates_and_configs(tmp_path) -> None:
     assert "stance/article/gazetteer.yaml" in names
     assert "stance/report/templates/report.html.j2" in names
     assert "training/configs/default.toml" in names
+    assert {"stance/web/static/index.html", "stance/web/static/app.js", "stance/web/static/style.css"} <= names
