@@ -8,8 +8,9 @@
 Measured, side by side in one run: the page's load time (navigation start to the `load` event, and
 wall time of the browser's navigation, fresh browser context each time), the time from pressing
 Analyse to the result shown for a 600-word article made from data/evalset texts, and the same article
-posted to /analyze directly (the page's own share is the difference). The first analysis also loads
-spaCy and the gazetteer in the service ("cold"). Headless Debian Chromium at /usr/bin/chromium.
+posted to /analyze directly (the page's own share is the difference). The server runs as
+scripts/main.sh runs it (`STANCE_PRELOAD_ANALYZER=1`: spaCy and the gazetteer load in the background at
+start-up); the first analysis ("cold") is the first the server gets. Headless Debian Chromium at /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def main() -> None:
     text = article_of(args.words)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start_local_server(port, {"STANCE_MODEL": args.model}, capture=True)
+    process = start_local_server(port, {"STANCE_MODEL": args.model, "STANCE_PRELOAD_ANALYZER": "1"}, capture=True)  # as scripts/main.sh
     try:
         ready = wait_until_ready(process, port, timeout=180, log=drain_output(process))
         with sync_playwright() as driver:

@@ -8,4 +8,4 @@ source scripts/env.sh
 DATA_DIR=${STANCE_DATA_DIR:-../shared/data}
 .venv/bin/stance train default.toml --if-missing --set "data.dir=\"$DATA_DIR\""
 echo "The analysts' page: http://127.0.0.1:${STANCE_PORT:-3000}/ (the HTTP API's manual: /docs)"
-exec .venv/bin/bentoml serve stance.service:StanceService --host 127.0.0.1 --port "${STANCE_PORT:-3000}"
+STANCE_PRELOAD_ANALYZER=1 exec .venv/bin/bentoml serve stance.service:StanceService --host 127.0.0.1 --port "${STANCE_PORT:-3000}"

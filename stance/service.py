@@ -16,7 +16,8 @@
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
 tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32), `STANCE_GAZETTEER` another
-actor gazetteer than stance/article/gazetteer.yaml (bentofile.yaml puts that one in the Bento). The model is
+actor gazetteer than stance/article/gazetteer.yaml (bentofile.yaml puts that one in the Bento);
+`STANCE_PRELOAD_ANALYZER=1` loads spaCy at start-up instead of on the first /analyze. The model is
 declared at class scope so that `bentoml build` packages it into the Bento.
 """
 
@@ -51,6 +52,9 @@ MODEL_TAG = tier_tag(os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest"))
 """`STANCE_MODEL` may name a tier (`stance:accurate`): the newest model registered with that tier is served."""
 BACKEND = os.environ.get("STANCE_BACKEND", "auto")
 GAZETTEER = Path(os.environ.get("STANCE_GAZETTEER") or DEFAULT_PATH)
+PRELOAD_ANALYZER = os.environ.get("STANCE_PRELOAD_ANALYZER") == "1"
+"""`STANCE_PRELOAD_ANALYZER=1` (set by scripts/main.sh, which serves the analysts' page): load spaCy and the
+gazetteer in the background at start-up, so that the first article does not wait for them."""
 SERVICE_HINT = (
     "Fix: train and register the default model with `stance train` (the README's main command does it when "
     "the store is empty), or import one with `bentoml models import FILE`; to serve another registered model, "
@@ -213,6 +217,10 @@ class StanceService:
         self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])
         self._analyzer: ArticleAnalyzer | None = None
         self._analyzer_lock = threading.Lock()
+        self._preload: threading.Thread | None = None
+        if PRELOAD_ANALYZER:  # spaCy only: the classifier is never called off the API thread
+            self._preload = threading.Thread(target=self._article_analyzer, kwargs={"warm": True}, daemon=True)
+            self._preload.start()
 
     @bentoml.api(batchable=True, max_batch_size=MAX_BATCH_SIZE, max_latency_ms=MAX_LATENCY_MS)
     def classify(self, items: Items) -> list[ItemResult]:
@@ -251,15 +259,18 @@ class StanceService:
         """Several articles in one call (one spaCy pass, one classifier call); one result per article, in order."""
         return run_analysis(self._article_analyzer(), articles)
 
-    def _article_analyzer(self) -> ArticleAnalyzer:
-        """The article analyzer over `self.classifier`, built on the first /analyze call: spaCy and the
-        gazetteer take about a second and 85 MB that a service used only for /classify never needs."""
+    def _article_analyzer(self, warm: bool = False) -> ArticleAnalyzer:
+        """The article analyzer over `self.classifier`, built on the first /analyze call (or at start-up with
+        `STANCE_PRELOAD_ANALYZER=1`; `warm` then also runs spaCy once): spaCy and the gazetteer take about a
+        second and 85 MB that a service used only for /classify never needs."""
         # BentoML runs sync APIs on one thread (`threads` defaults to 1), so /classify batches and analyses
         # never use the classifier (and its tokenizer) at once; the lock guards the load for any caller.
         if self._analyzer is None:
             with self._analyzer_lock:
                 if self._analyzer is None:
                     self._analyzer = ArticleAnalyzer(self.classifier, ActorGazetteer.from_file(GAZETTEER))
+                    if warm:
+                        self._analyzer.nlp(EXAMPLE_ITEMS[0]["text"])
         return self._analyzer
 
     @bentoml.api(route="/info")

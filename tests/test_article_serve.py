@@ -141,6 +141,19 @@ def service(store, monkeypatch):
     return stance.service.StanceService()
 
 
+def test_the_analyzer_loads_at_start_up_when_asked(store, monkeypatch) -> None:
+    import stance.service
+
+    monkeypatch.setattr(stance.service, "PRELOAD_ANALYZER", True)
+    monkeypatch.setattr(stance.service.StanceService.inner, "model_ref", stance.service.StoreModel(stance.service.MODEL_TAG))
+    service = stance.service.StanceService()
+    service._preload.join(timeout=120)
+    loaded = service._analyzer
+    assert loaded is not None, "STANCE_PRELOAD_ANALYZER=1 must load spaCy and the gazetteer at start-up"
+    result = service.analyze(text=TEXT)
+    assert service._analyzer is loaded and result.statements  # the first article uses the preloaded one
+
+
 def test_spacy_and_the_gazetteer_load_on_first_use_and_once(service, monkeypatch) -> None:
     import stance.service
 
