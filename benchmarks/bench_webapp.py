@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from stance.precision import detect_hardware  # noqa: E402
 from tests.local_server import (  # noqa: E402  (after the path tweak)
     drain_output, free_port, launch_chromium, start_local_server, stop_local_server, wait_until_ready,
 )
@@ -119,16 +119,6 @@ def _shot(page, path: Path, selector: str = "#article-view") -> str:
     return f"{path} ({path.stat().st_size // 1024} KB, {image.width}x{image.height})"
 
 
-def cpu_name() -> str:
-    """The CPU's model name (as `lscpu` prints it), or the machine type where /proc/cpuinfo is missing."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="stance:latest")
@@ -162,6 +152,7 @@ def main() -> None:
             browser.close()
     finally:
         stop_local_server(process)
+    hardware = detect_hardware()
     result = {
         "model": args.model, "words": len(text.split()), "characters": len(text), "repeat": args.repeat,
         "server_ready_s": round(ready, 2),
@@ -171,7 +162,8 @@ def main() -> None:
         "result_shown_warm_s": {"median": round(statistics.median(warm), 3), "max": round(max(warm), 3)},
         "api_analyze_s": {"median": round(statistics.median(api), 3), "max": round(max(api), 3)},
         "page_share_s": round(statistics.median(warm) - statistics.median(api), 3),
-        "status_line": shown, "cpu": cpu_name(), "cores": os.cpu_count(), "screenshots": images,
+        "status_line": shown, "cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class, "cores": os.cpu_count(),
+        "screenshots": images,
     }
     rows = [
         ("page load (load event), median", f"{result['page_load_event_ms']['median']} ms"),
@@ -182,6 +174,7 @@ def main() -> None:
         ("the page's own share (warm median - API median)", f"{result['page_share_s']:.2f} s"),
     ]
     width = max(len(name) for name, _ in rows)
+    print(f"CPU: {hardware.cpu_name} ({hardware.cpu_class}), {os.cpu_count()} cores; {args.model}")
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     print(shown)

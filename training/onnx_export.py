@@ -58,6 +58,7 @@ def parity_passed(agreement: float, drops: Sequence[float]) -> bool:
     mean_drop = sum(drops) / len(drops) if drops else 0.0
     return agreement >= PARITY_AGREEMENT and mean_drop <= PARITY_F1M_DROP and max(drops, default=0.0) <= PARITY_SET_F1M_DROP
 
+
 PROBE = (
     # (statement, target mention or name, holder mention or None): probes the export and the int8 error.
     ("Iran praised its great ally China for the deal.", "China", "Iran"),
