@@ -25,6 +25,12 @@ machine with the int8 model and 40 s under load (projected from docs/analysis.md
 the service's 60 s timeout a request gets a 504 while its analysis goes on holding the worker;
 `stance analyze` takes longer texts."""
 
+# The page (stance.web): opening a batch run's output needs no model work, only reading and drawing
+MAX_OPENED_ARTICLES = 2000
+"""Articles of a batch run's output the page opens (and exports again) at once."""
+MAX_UPLOAD_CHARS = 20_000_000
+"""Characters (Parquet: bytes) of a file uploaded to the page's corpus view."""
+
 # Article analysis anywhere (CLI, batch articles mode)
 MAX_ARTICLE_CHARS = 2_000_000
 """A longer article is refused with an InputError (a reject row in batch) rather than parsed for minutes."""

@@ -258,6 +258,74 @@ def test_the_corpus_view_aggregates_dyads_with_their_evidence(page, server, tmp_
     assert page.locator(".statement.evidence").count() >= 1
 
 
+def dyads_of(analyses) -> dict[tuple[str, str], tuple[int, int]]:
+    """(holder, target) -> (statements, articles) over `analyses`, as the dyad table must count them."""
+    dyads: dict[tuple[str, str], list] = {}
+    for number, analysis in enumerate(analyses):
+        for pair in analysis["pairs"]:
+            dyad = dyads.setdefault((pair["holder"] or "author", pair["target"]), [0, set()])
+            dyad[0] += pair["count"]
+            dyad[1].add(number)
+    return {key: (count, len(articles)) for key, (count, articles) in dyads.items()}
+
+
+def open_corpus_file(page, name: str, content: bytes) -> None:
+    page.click("#tab-corpus")
+    page.set_input_files("#corpus-file", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": content}])
+    page.click("#analyze-corpus")
+    page.wait_for_selector("#corpus-result:not([hidden])")
+
+
+@pytest.mark.parametrize("format", ["csv", "parquet"])
+def test_the_corpus_view_opens_a_score_articles_output(page, server, tmp_path, tiny_model, format) -> None:  # noqa: F811
+    """The output of `stance score --mode articles` (no model work in the page): the dyads, their counts,
+    evidence and, in the article view, each statement at its offsets."""
+    from stance.batch import ScoreOptions, score_file
+    from stance.batch.formats import read_records
+    from stance.batch.outputs import analyses_from_stance_rows
+
+    source = tmp_path / "articles.jsonl"
+    source.write_text("".join(json.dumps(a) + "\n" for a in CORPUS))
+    summary = score_file(source, tmp_path / f"out.{format}", tiny_model, ScoreOptions(mode="articles", progress=False))
+    back, _ = analyses_from_stance_rows(read_records(Path(summary.output), format))
+    expected = dyads_of([a.model_dump() for a in back])
+    assert len(expected) >= 2 and any(articles == 2 for _, articles in expected.values())
+    open_corpus_file(page, f"out.{format}", Path(summary.output).read_bytes())
+    assert "Opened 2 articles from" in page.inner_text("#corpus-status")
+    assert "stance score --mode articles output" in page.inner_text("#corpus-status")
+    edges = page.eval_on_selector_all("#corpus-result .edge", "els => els.map(e => [e.dataset.holder, e.dataset.target])")
+    assert sorted(map(tuple, edges)) == sorted(expected)
+    rows = page.eval_on_selector_all("#dyads-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert sorted((int(r[4]), int(r[5])) for r in rows) == sorted(expected.values())
+
+    holder, target = max(expected, key=lambda k: expected[k])
+    page.focus(f'#corpus-result .edge[data-holder="{holder}"][data-target="{target}"]')
+    page.keyboard.press("Enter")
+    shown = page.eval_on_selector_all("#corpus-result [data-role=evidence] li", "els => els.map(e => +e.dataset.article)")
+    assert sorted(set(shown)) == list(range(expected[(holder, target)][1]))
+    page.click("#corpus-result [data-role=evidence] li button >> nth=0")
+    text = page.input_value("#text")
+    original = CORPUS[shown[0]]["text"]
+    statements = back[shown[0]].statements
+    assert statements and all(text[s.start:s.end] == original[s.start:s.end] == s.text for s in statements)
+    assert page.locator(".statement.evidence").count() >= 1
+
+
+def test_the_corpus_view_opens_an_analyze_output(page, server, tmp_path) -> None:  # noqa: F811
+    import httpx
+
+    batch = httpx.post(f"{server}/analyze_batch", json={"articles": CORPUS}, timeout=60).json()
+    lines = "".join(json.dumps(a) + "\n" for a in batch) + '{"id": "x", "length": 3}\n'
+    open_corpus_file(page, "analyses.jsonl", lines.encode())
+    assert "stance analyze output" in page.inner_text("#corpus-status")
+    assert "Row 3 skipped: not an article analysis: actors: Field required" in page.inner_text("#corpus-warnings")
+    expected = dyads_of(batch)
+    rows = page.eval_on_selector_all("#dyads-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert sorted((int(r[4]), int(r[5])) for r in rows) == sorted(expected.values())
+    page.screenshot(path=tmp_path / "opened.png", full_page=True)
+    assert not_blank(tmp_path / "opened.png") > 20
+
+
 @pytest.mark.provokes_4xx
 def test_a_corpus_over_the_limits_gets_the_offline_command(page) -> None:
     page.click("#tab-corpus")
@@ -306,9 +374,13 @@ def test_the_web_helpers_say_what_is_wrong(server) -> None:  # noqa: F811
     not_analysis = httpx.post(f"{server}/web/export?format=csv", json={"analyses": [{"id": "x"}]})
     assert not_analysis.status_code == 400 and "analyses.0.length: Field required" in not_analysis.json()["error"]
     none = httpx.post(f"{server}/web/export?format=csv", json={"analyses": []})
-    assert "analyses has 0 entries: expected 1 to 64" in none.json()["error"]
+    assert "analyses has 0 entries: expected 1 to 2,000" in none.json()["error"]
     parquet = httpx.post(f"{server}/web/corpus", json={"filename": "x.parquet", "content": ""})
-    assert parquet.status_code == 400 and "reads JSONL or CSV files, not parquet" in parquet.json()["error"]
+    assert parquet.status_code == 400 and "sent base64-encoded in content_base64, which is missing" in parquet.json()["error"]
+    not_base64 = httpx.post(f"{server}/web/corpus", json={"filename": "x.parquet", "content_base64": "&&"})
+    assert not_base64.status_code == 400 and "content_base64 is not base64" in not_base64.json()["error"]
+    unknown = httpx.post(f"{server}/web/corpus", json={"filename": "x.pdf", "content": ""})
+    assert unknown.status_code == 400 and "x.pdf" in unknown.json()["error"]
     csv = httpx.post(f"{server}/web/corpus", json={"filename": "x.csv", "content": "id,text\n1,Iran praised China.\n2,\n"})
-    assert csv.json() == {"articles": [{"id": "1", "text": "Iran praised China."}],
+    assert csv.json() == {"kind": "articles", "articles": [{"id": "1", "text": "Iran praised China."}],
                           "rejects": [{"row": 2, "error": "no 'text' field with the article's text"}]}

@@ -10,9 +10,12 @@ outweigh two hesitant ones and keeps the score continuous.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Hashable, Sequence
+from typing import Callable, Hashable, Mapping, Sequence, Union
 
 from stance.article.schema import Evidence, StanceOut, StanceSummary, StatementOut
+
+Statements = Union[Sequence[StatementOut], Mapping[int, StatementOut]]
+"""An article's statements by index: its list, or (read back from batch rows) a mapping of those known."""
 
 FAVOR, AGAINST = "favor", "against"
 
@@ -22,7 +25,7 @@ def statement_score(probs: dict[str, float]) -> float:
     return round(probs.get(FAVOR, 0.0) - probs.get(AGAINST, 0.0), 4)
 
 
-def summarise(stances: Sequence[StanceOut], statements: Sequence[StatementOut], holder: str | None) -> StanceSummary:
+def summarise(stances: Sequence[StanceOut], statements: Statements, holder: str | None) -> StanceSummary:
     """The roll-up of a non-empty group of stances toward one target (by one holder, or by all)."""
     labels = list(stances[0].stance_probs)
     mean = {label: sum(s.stance_probs[label] for s in stances) / len(stances) for label in labels}
@@ -60,7 +63,7 @@ def _order(summary: StanceSummary) -> tuple:
     return (-summary.count, -abs(summary.score), summary.holder or "", summary.target)
 
 
-def roll_up(stances: Sequence[StanceOut], statements: Sequence[StatementOut]) -> tuple[list[StanceSummary], list[StanceSummary]]:
+def roll_up(stances: Sequence[StanceOut], statements: Statements) -> tuple[list[StanceSummary], list[StanceSummary]]:
     """Per-(holder, target) and per-target summaries, most evidence first."""
     pairs = [
         summarise(group, statements, holder)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from stance.errors import InputError
-from stance.web.corpus import CorpusTooLarge, read_corpus
+from stance.web.corpus import CorpusTooLarge, read_upload
 from stance.web.downloads import DOWNLOADS, export_analyses
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -47,17 +47,19 @@ async def export(request: Request) -> Response:
 
 
 async def corpus(request: Request) -> JSONResponse:
-    """POST /web/corpus with `{"filename": "x.jsonl", "content": "..."}`: the file's articles (`id`, `text`)
-    and rejected rows, read as `stance score --mode articles` reads them. A corpus over the service's
-    limits is a 413 whose `command` runs it offline instead."""
+    """POST /web/corpus with `{"filename": "x.jsonl", "content": "..."}` (Parquet: `content_base64`): for a
+    file of articles, `kind` "articles", their `id` and `text` and the rejected rows, read as `stance score
+    --mode articles` reads them; for the output of `stance analyze` or `stance score --mode articles`, `kind`
+    "analyses" and the analyses read back. A file over the page's limits is a 413 whose `command` (when not
+    null) runs it offline instead."""
     try:
         body = await _json_object(request)
-        articles, rejects = read_corpus(body.get("filename"), body.get("content"))
+        upload = read_upload(body.get("filename"), body.get("content"), body.get("content_base64"))
     except CorpusTooLarge as err:
         return JSONResponse({"error": str(err), "command": err.command}, status_code=413)
     except InputError as err:
         return _error(str(err))
-    return JSONResponse({"articles": articles, "rejects": rejects})
+    return JSONResponse(upload.to_json())
 
 
 async def _json_object(request: Request) -> dict:

@@ -1,29 +1,60 @@
-"""A corpus uploaded to the page: JSONL or CSV rows of articles, read by the batch readers.
+"""A file uploaded to the page's corpus view: articles to analyse, or a batch run's output to open.
 
-The page analyses a corpus in one /analyze_batch call, so it takes what that call takes (`stance.limits`:
-MAX_ARTICLES articles, MAX_REQUEST_CHARS characters in all). A larger corpus is refused with the
-`stance score --mode articles` command that analyses it offline.
+The file is read by the batch readers (JSONL, CSV; Parquet sent base64-encoded) and its first readable
+record says what it is (`stance.batch.outputs.record_kind`):
+
+- articles (a `text` column): the page analyses them in one /analyze_batch call, so it takes what that
+  call takes (`stance.limits`: MAX_ARTICLES articles, MAX_REQUEST_CHARS characters in all). A larger
+  corpus is refused with the `stance score --mode articles` command that analyses it offline;
+- the output of `stance analyze --format json` or of `stance score --mode articles`: read back as
+  analyses (no model work), up to MAX_OPENED_ARTICLES articles, each with a text rebuilt from its
+  statements so that the article view can show the evidence in place.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 
-from stance.batch.formats import detect_format, read_records
+from stance.article.schema import ArticleAnalysis
+from stance.batch.formats import Record, detect_format, read_records
+from stance.batch.outputs import analyses_from_stance_rows, analysis_record, rebuilt_text, record_kind
 from stance.errors import InputError
-from stance.limits import MAX_ARTICLES, MAX_REQUEST_CHARS
+from stance.limits import MAX_ARTICLES, MAX_OPENED_ARTICLES, MAX_REQUEST_CHARS, MAX_UPLOAD_CHARS
 
 TEXT_COLUMN, ID_COLUMN = "text", "id"
+SOURCES = {"analyses": "stance analyze output", "stance_rows": "stance score --mode articles output"}
 
 
 class CorpusTooLarge(InputError):
-    """The corpus exceeds one /analyze_batch request; `command` analyses it offline."""
+    """The corpus exceeds what the page takes; `command` (when there is one) analyses it offline."""
 
-    def __init__(self, message: str, command: str) -> None:
+    def __init__(self, message: str, command: Optional[str]) -> None:
         super().__init__(message)
         self.command = command
+
+
+@dataclass
+class Upload:
+    """What an uploaded file holds: articles to analyse, or (an output) their analyses already."""
+
+    kind: Literal["articles", "analyses"]
+    articles: list[dict[str, str]]
+    """`id` and `text` of each article (for an output: the text rebuilt from its statements)."""
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    analyses: list[ArticleAnalysis] = field(default_factory=list)
+    source: Optional[str] = None
+    """For an output: which command wrote it."""
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": self.kind, "articles": self.articles, "rejects": self.rejects}
+        if self.kind == "analyses":
+            body.update(source=self.source, analyses=[a.model_dump(mode="json") for a in self.analyses])
+        return body
 
 
 def offline_command(filename: str) -> str:
@@ -33,54 +64,94 @@ def offline_command(filename: str) -> str:
     return f"stance score {name} --mode articles -o {stem}.stances{suffix}"
 
 
-def read_corpus(filename: Any, content: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    """The articles (`id`, `text`) of an uploaded JSONL/CSV file, and its rejected rows (`row`, `error`).
+def read_upload(filename: Any, content: Any = None, content_base64: Any = None) -> Upload:
+    """The articles or analyses of an uploaded JSONL/CSV file (`content`, its text) or Parquet file
+    (`content_base64`), with its rejected rows (`row`, `error`).
 
-    Raises CorpusTooLarge when it holds more than one request's articles or characters, InputError when
-    the file name or content is missing or its format unknown."""
+    Raises CorpusTooLarge past the page's limits, InputError when the file name or content is missing,
+    its format unknown or its content neither articles nor a batch run's output."""
     if not isinstance(filename, str) or not filename:
         raise InputError("filename is missing: expected the uploaded file's name (its extension gives the format).")
+    format = detect_format(Path(filename))
+    data = _content(filename, format, content, content_base64)
+    if len(data) > MAX_UPLOAD_CHARS:
+        raise CorpusTooLarge(f"{filename} has {len(data):,} {'bytes' if format == 'parquet' else 'characters'}: the "
+                             f"page opens files of at most {MAX_UPLOAD_CHARS:,}. Fix: split the file, or analyse it "
+                             f"offline with `{offline_command(filename)}`.", offline_command(filename))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{format}"
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        records = list(read_records(path, format))
+    if not records:
+        raise InputError(f"{filename} holds no rows: expected one article per line (JSONL) or row (CSV, Parquet) "
+                         f"with a {TEXT_COLUMN!r} field, or the output of `stance analyze` or `stance score --mode articles`.")
+    first = next((r for r in records if r.fields is not None), None)
+    kind = record_kind(first.fields) if first else "articles"
+    if kind == "articles":
+        return _articles(filename, records)
+    return _opened(filename, kind, records)
+
+
+def _content(filename: str, format: str, content: Any, content_base64: Any) -> str | bytes:
+    if format == "parquet":
+        if not isinstance(content_base64, str):
+            raise InputError(f"{filename}: a Parquet file is sent base64-encoded in content_base64, which is missing.")
+        try:
+            return base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise InputError(f"{filename}: content_base64 is not base64 ({err}).") from None
     if not isinstance(content, str):
         raise InputError("content is missing or not a string: expected the file's text.")
-    suffix = Path(filename).suffix.lower()
-    format = detect_format(Path(filename))
-    if format not in ("jsonl", "csv"):
-        raise InputError(f"{filename}: the page reads JSONL or CSV files, not {format}. Fix: use "
-                         f"`{offline_command(filename)}`, or convert the file to JSONL or CSV.")
-    if len(content) > 2 * MAX_REQUEST_CHARS:
-        _too_large(filename, f"{len(content):,} characters")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_text(content, encoding="utf-8")
-        articles, rejects = _articles(read_records(path, format))
-    if not articles and not rejects:
-        raise InputError(f"{filename} holds no rows: expected one article per line (JSONL) or row (CSV) "
-                         f"with a {TEXT_COLUMN!r} field.")
-    if len(articles) > MAX_ARTICLES:
-        _too_large(filename, f"{len(articles)} articles")
-    chars = sum(len(a["text"]) for a in articles)
-    if chars > MAX_REQUEST_CHARS:
-        _too_large(filename, f"{chars:,} characters of article text")
-    return articles, rejects
+    return content
 
 
-def _articles(records) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+def _articles(filename: str, records: list[Record]) -> Upload:
     articles, rejects = [], []
     for record in records:
         if record.error:
             rejects.append({"row": record.row, "error": record.error})
             continue
-        text = record.fields.get(TEXT_COLUMN)
+        text = (record.fields or {}).get(TEXT_COLUMN)
         if not isinstance(text, str) or not text.strip():
             rejects.append({"row": record.row, "error": f"no {TEXT_COLUMN!r} field with the article's text"})
             continue
-        given = record.fields.get(ID_COLUMN)
+        given = (record.fields or {}).get(ID_COLUMN)
         articles.append({"id": str(given) if given not in (None, "") else f"row {record.row}", "text": text})
-    return articles, rejects
+    if len(articles) > MAX_ARTICLES:
+        _too_large(filename, f"{len(articles)} articles")
+    chars = sum(len(a["text"]) for a in articles)
+    if chars > MAX_REQUEST_CHARS:
+        _too_large(filename, f"{chars:,} characters of article text")
+    return Upload("articles", articles, rejects)
+
+
+def _opened(filename: str, kind: str, records: list[Record]) -> Upload:
+    if kind == "stance_rows":
+        analyses, rejects = analyses_from_stance_rows(records)
+    else:
+        analyses, rejects = [], []
+        for record in records:
+            try:
+                if record.error:
+                    raise InputError(record.error)
+                analyses.append(analysis_record(record.fields or {}))
+            except InputError as err:
+                rejects.append({"row": record.row, "error": str(err)})
+    if not analyses:
+        raise InputError(f"{filename}: no row of this {SOURCES[kind]} could be read back ({len(rejects)} rejected; "
+                         f"the first: {rejects[0]['error'] if rejects else 'none'}).")
+    if len(analyses) > MAX_OPENED_ARTICLES:
+        raise CorpusTooLarge(f"{filename} holds {len(analyses):,} articles: the page opens at most "
+                             f"{MAX_OPENED_ARTICLES:,} at once. Fix: open it in parts (split the file by article).", None)
+    articles = [{"id": a.id or f"article {i + 1}", "text": rebuilt_text(a)} for i, a in enumerate(analyses)]
+    return Upload("analyses", articles, rejects, analyses, SOURCES[kind])
 
 
 def _too_large(filename: str, found: str) -> None:
     command = offline_command(filename)
     raise CorpusTooLarge(
         f"{filename} has {found}: the page analyses at most {MAX_ARTICLES} articles and {MAX_REQUEST_CHARS:,} "
-        f"characters at once. Fix: analyse it offline with `{command}`.", command)
+        f"characters at once. Fix: analyse it offline with `{command}`, then open its output here.", command)

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from stance.article.export import FORMATS, render
 from stance.article.schema import ArticleAnalysis
 from stance.errors import InputError
-from stance.limits import MAX_ARTICLES
+from stance.limits import MAX_OPENED_ARTICLES
 
 DOWNLOADS: dict[str, tuple[str, str]] = {
     "json": ("application/x-ndjson", "jsonl"),
@@ -29,9 +29,9 @@ def export_analyses(analyses: Any, format: str) -> str:
         raise InputError(f"Unknown format {format!r}: expected one of {list(FORMATS)}.")
     if not isinstance(analyses, list):
         raise InputError("analyses is missing or not a list: expected the results of /analyze or /analyze_batch.")
-    if not 1 <= len(analyses) <= MAX_ARTICLES:
-        raise InputError(f"analyses has {len(analyses)} entries: expected 1 to {MAX_ARTICLES} (the results of one "
-                         f"/analyze or /analyze_batch call). Fix: export larger corpora with `stance analyze`.")
+    if not 1 <= len(analyses) <= MAX_OPENED_ARTICLES:
+        raise InputError(f"analyses has {len(analyses)} entries: expected 1 to {MAX_OPENED_ARTICLES:,} (what the page "
+                         f"analyses or opens at once). Fix: export larger corpora with `stance analyze`.")
     try:
         parsed = _ANALYSES.validate_python(analyses)
     except ValidationError as err:

@@ -532,26 +532,43 @@ async function download(event) {
 
 // -- the corpus view ---------------------------------------------------------------------------------------
 
+// A Parquet file goes base64-encoded (JSON carries no bytes); JSONL and CSV go as text.
+async function uploadBody(file) {
+  if (!/\.parquet$/i.test(file.name)) return { filename: file.name, content: await file.text() };
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { filename: file.name, content_base64: btoa(binary) };
+}
+
 async function analyseCorpus(event) {
   event.preventDefault();
   const error = $("#corpus-error"), command = $("#corpus-command"), status = $("#corpus-status");
   say(error, ""); say(command, ""); list($("#corpus-warnings"), []);
   const file = $("#corpus-file").files[0];
-  if (!file) { say(error, "Choose a JSON Lines or CSV file of articles first."); return; }
+  if (!file) { say(error, "Choose a file of articles, or the output of a batch run, first."); return; }
   const button = $("#analyze-corpus");
   button.disabled = true;
   try {
     say(status, `Reading ${file.name}\u2026`);
-    const read = await postJSON("/web/corpus", { filename: file.name, content: await file.text() });
+    const read = await postJSON("/web/corpus", await uploadBody(file));
     if (!read.ok) {
       say(status, "");
       say(error, problems(read.status, read.data).map((p) => p.message).join(" "));
       if (read.data && read.data.command) say(command, read.data.command);
       return;
     }
-    const { articles, rejects } = read.data;
+    const { kind, articles, rejects } = read.data;
     const warnings = rejects.map((r) => `Row ${r.row} skipped: ${r.error}.`);
     list($("#corpus-warnings"), warnings);
+    if (kind === "analyses") {
+      read.data.analyses.forEach((a, i) => a.warnings.forEach((w) => warnings.push(`${articles[i].id}: ${w}`)));
+      list($("#corpus-warnings"), warnings);
+      say(status, `Opened ${articles.length} articles from ${file.name} (${read.data.source}); ` +
+        "the article view shows their statements, not the text between them.");
+      showCorpus(articles, read.data.analyses);
+      return;
+    }
     if (!articles.length) { say(status, ""); say(error, `${file.name}: no row holds an article.`); return; }
     say(status, `Analysing ${articles.length} articles\u2026`);
     const result = await postJSON("/analyze_batch", { articles });
