@@ -25,6 +25,25 @@ machine with the int8 model and 40 s under load (projected from docs/analysis.md
 the service's 60 s timeout a request gets a 504 while its analysis goes on holding the worker;
 `stance analyze` takes longer texts."""
 
+# Any POST to the service (stance.http_limits): refused with 413 before it is read or parsed
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Bytes per request body on the API routes (/classify, /analyze, /analyze_batch, /info); the environment
+variable STANCE_MAX_BODY_BYTES sets another. The largest valid /classify body (64 texts of 5,000
+characters, every character a 6-byte \\uXXXX escape) is under 2.1 MB."""
+MAX_PAGE_BODY_BYTES = 128 * 1024 * 1024
+"""Bytes per request body on the page's routes (/web/corpus, /web/export; STANCE_MAX_PAGE_BODY_BYTES):
+an uploaded file of MAX_UPLOAD_CHARS, base64 or JSON-escaped, and the analyses the page exports."""
+MAX_ANALYSES_ADMITTED = 4
+"""/analyze and /analyze_batch requests in the service at once, one running in the analysis process and the
+rest queued (stance.http_limits.AnalysisAdmission; STANCE_MAX_ANALYSES sets another): a fifth gets 503.
+Four 100,000-character articles take about a minute on 2 cores, the service's request timeout."""
+ANALYSIS_RETRY_AFTER_S = 10
+"""Retry-After of that 503, in seconds: about one long analysis."""
+MAX_ID_CHARS = 2048
+"""Characters of an article `id` (/analyze echoes it): room for a URL."""
+MAX_USER_ACTORS = 1000
+"""Actors a request may add to the gazetteer (`actors` of /analyze)."""
+
 # The page (stance.web): opening a batch run's output needs no model work, only reading and drawing
 MAX_OPENED_ARTICLES = 2000
 """Articles of a batch run's output the page opens (and exports again) at once."""
@@ -40,3 +59,7 @@ MAX_PAIR_TEXT_CHARS = 100_000
 """A pair row's text may be this long; the classifier reads a window around the target anyway."""
 MAX_LINE_BYTES = 10_000_000
 """A JSONL line or CSV field longer than this is rejected without being parsed."""
+MAX_CSV_BAD_LINES_LISTED = 5
+"""Line numbers named when a CSV file's lines leave a quote open (the error gives the total too)."""
+MAX_DUPLICATE_IDS_LISTED = 5
+"""Duplicate ids named in a run's summary (the summary gives the total too)."""

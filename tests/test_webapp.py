@@ -379,6 +379,8 @@ def test_the_web_helpers_say_what_is_wrong(server) -> None:  # noqa: F811
     assert parquet.status_code == 400 and "sent base64-encoded in content_base64, which is missing" in parquet.json()["error"]
     not_base64 = httpx.post(f"{server}/web/corpus", json={"filename": "x.parquet", "content_base64": "&&"})
     assert not_base64.status_code == 400 and "content_base64 is not base64" in not_base64.json()["error"]
+    quote = httpx.post(f"{server}/web/corpus", json={"filename": "q.csv", "content": 'id,text\n1,Iran praised China.\n2,"Russia\n3,Iran.\n'})
+    assert quote.status_code == 400 and "line" in quote.json()["error"] and "Fix:" in quote.json()["error"], quote.json()
     unknown = httpx.post(f"{server}/web/corpus", json={"filename": "x.pdf", "content": ""})
     assert unknown.status_code == 400 and "x.pdf" in unknown.json()["error"]
     csv = httpx.post(f"{server}/web/corpus", json={"filename": "x.csv", "content": "id,text\n1,Iran praised China.\n2,\n"})

@@ -1,31 +1,33 @@
 """Streaming readers and chunk writers for JSON Lines, CSV and Parquet.
 
 Readers yield one `Record` per input row, in file order, without holding the file in memory. A row
-that cannot be decoded (bad UTF-8, broken JSON, a CSV row with the wrong number of fields) is still a
-record: it carries the reason instead of fields, so that it lands in the rejects file and is counted.
+that cannot be decoded (bad UTF-8, broken JSON, a CSV row with the wrong number of fields, a Parquet
+string that is not UTF-8) is still a record: it carries the reason, so that it lands in the rejects
+file and is counted. Where a CSV record ends is `stance.batch.csv_records`' business.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal, Optional, Sequence
 
+from stance.batch.csv_records import CsvMode, Parsed, check_spanning, count_csv_records, parse_csv
+from stance.batch.unicode import row_problem
 from stance.errors import InputError
 from stance.limits import MAX_LINE_BYTES
 
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
 class Record:
-    """One input row: its 1-based number, and its fields or the reason it could not be read."""
+    """One input row: its 1-based number, its fields, and the reason it cannot be used (then `fields` may be
+    None, or hold what was read, e.g. a row's id next to a column that is not UTF-8)."""
 
     row: int
     fields: Optional[dict[str, Any]] = None
@@ -47,12 +49,17 @@ def detect_format(path: Path, given: Optional[str] = None) -> Format:
     )
 
 
-def count_rows(path: Path, format: Format) -> Optional[int]:
-    """Rows in the file, for the progress bar (CSV: lines minus the header, an estimate when fields hold newlines)."""
+def count_rows(path: Path, format: Format, csv_mode: CsvMode = "lenient") -> Optional[int]:
+    """Rows in the file (JSONL: an estimate that counts blank lines; CSV lenient: lines minus the header, an
+    estimate when fields hold newlines). CSV "lines" and "multiline": the exact count, parsed as the reader
+    parses, with InputError when the file's records cannot be counted (`count_csv_records`)."""
     if format == "parquet":
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
+    if format == "csv" and csv_mode != "lenient":
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            return count_csv_records(handle, csv_mode)
     with path.open("rb") as handle:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     if path.stat().st_size and not _ends_with_newline(path):
@@ -66,12 +73,14 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def read_records(path: Path, format: Format, skip: int = 0, batch_rows: int = 4096) -> Iterator[Record]:
-    """Every row of `path` as a `Record`, in order, after the first `skip` rows (which are not parsed)."""
+def read_records(path: Path, format: Format, skip: int = 0, batch_rows: int = 4096,
+                 csv_mode: CsvMode = "lenient") -> Iterator[Record]:
+    """Every row of `path` as a `Record`, in order, after the first `skip` rows (JSONL, Parquet: not parsed;
+    CSV: parsed only to find where records end). `csv_mode`: see `stance.batch.csv_records.CsvMode`."""
     if format == "jsonl":
         return _jsonl(path, skip)
     if format == "csv":
-        return _csv(path, skip)
+        return _csv(path, skip, csv_mode)
     return _parquet(path, skip, batch_rows)
 
 
@@ -102,36 +111,33 @@ def _json_record(number: int, line: bytes) -> Record:
     return Record(number, fields)
 
 
-def _csv(path: Path, skip: int) -> Iterator[Record]:
-    csv.field_size_limit(MAX_LINE_BYTES)
+def _csv(path: Path, skip: int, mode: CsvMode) -> Iterator[Record]:
     # surrogateescape: undecodable bytes survive as lone surrogates, so the row can be rejected alone.
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+        records = parse_csv(handle, mode)
+        header = next(records, None)
         if header is None:
             return
+        if header.values is None:
+            raise InputError(f"{path}, {header.where()} (the header): {header.error}")
         number = 0
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                number += 1
-                if number > skip:
-                    yield Record(number, error=f"not valid CSV: {err}")
-                continue
+        for parsed in records:
             number += 1
             if number > skip:
-                yield _csv_record(number, header, values)
+                yield _csv_record(number, header.values, parsed, mode)
 
 
-def _csv_record(number: int, header: list[str], values: list[str]) -> Record:
-    if len(values) != len(header):
-        return Record(number, error=f"has {len(values)} fields: expected {len(header)} (the header's)")
-    if any(_SURROGATE.search(value) for value in values):
-        return Record(number, error="not valid UTF-8 (undecodable bytes in a field)")
-    return Record(number, dict(zip(header, values, strict=True)))
+def _csv_record(number: int, header: list[str], parsed: Parsed, mode: CsvMode) -> Record:
+    if parsed.values is None:
+        check_spanning(parsed, f"is {parsed.error}", mode)
+        return Record(number, error=f"{parsed.where()}: {parsed.error}")
+    if len(parsed.values) != len(header):
+        check_spanning(parsed, f"has {len(parsed.values)} fields, expected {len(header)}", mode)
+        return Record(number, error=f"{parsed.where()}: has {len(parsed.values)} fields: expected {len(header)} "
+                                    "(the header's)")
+    fields = dict(zip(header, parsed.values, strict=True))
+    problem = row_problem(fields, undecodable=True)
+    return Record(number, fields, f"{parsed.where()}: {problem}" if problem else None)
 
 
 def _parquet(path: Path, skip: int, batch_rows: int) -> Iterator[Record]:
@@ -142,10 +148,47 @@ def _parquet(path: Path, skip: int, batch_rows: int) -> Iterator[Record]:
         if number + batch.num_rows <= skip:
             number += batch.num_rows
             continue
-        for fields in batch.to_pylist():
+        for fields, error in _parquet_rows(batch):
             number += 1
             if number > skip:
-                yield Record(number, fields)
+                yield Record(number, fields, error)
+
+
+def _parquet_rows(batch) -> list[tuple[dict[str, Any], Optional[str]]]:
+    """The rows of a record batch, each with why it cannot be read (text that is not UTF-8) or None."""
+    try:
+        return [(fields, None) for fields in batch.to_pylist()]
+    except UnicodeDecodeError:
+        pass  # Arrow does not check UTF-8 when reading: decode column by column, value by value
+    columns, errors = {}, [None] * batch.num_rows
+    for name, column in zip(batch.schema.names, batch.columns):
+        try:
+            columns[name] = column.to_pylist()
+        except UnicodeDecodeError:
+            columns[name] = _decoded(name, column, errors)
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return [(fields, error or row_problem(fields, undecodable=True)) for fields, error in zip(rows, errors)]
+
+
+def _decoded(name: str, column, errors: list[Optional[str]]) -> list[Any]:
+    """The values of a column holding invalid UTF-8: text decoded with surrogateescape (the row is then rejected
+    naming the byte), other values (lists, structs) as they are or None, with the row's error set in `errors`."""
+    import pyarrow as pa
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        binary = pa.large_binary() if pa.types.is_large_string(column.type) else pa.binary()
+        return [None if v is None else v.decode("utf-8", "surrogateescape") for v in column.view(binary).to_pylist()]
+    values = []
+    for index in range(len(column)):
+        try:
+            values.append(column[index].as_py())
+        except UnicodeDecodeError as err:
+            values.append(None)
+            errors[index] = errors[index] or (
+                f"column {name!r} holds text that is not valid UTF-8 (byte 0x{err.object[err.start]:02x} inside a "
+                f"{str(column.type).split('<')[0]} value). Fix: write the file with valid UTF-8 strings."
+            )
+    return values
 
 
 def write_chunk(rows: Sequence[dict[str, Any]], path: Path, format: Format, schema=None) -> None:

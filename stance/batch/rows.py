@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Sequence
 
 from pydantic import ValidationError
 
+from stance.batch.unicode import unicode_problem, writable
 from stance.classifier import Prediction
 from stance.errors import InputError
 from stance.limits import MAX_ARTICLE_CHARS, MAX_NAME_CHARS, MAX_PAIR_TEXT_CHARS
@@ -50,36 +51,75 @@ def _value(fields: dict[str, Any], column: str) -> Any:
     return value
 
 
-def _string(fields: dict[str, Any], column: str, what: str, limit: int, required: bool) -> Optional[str]:
+def _present(fields: dict[str, Any], column: str) -> Any:
+    """The cell's value, or None when it is absent, null, NaN or blank text (a CSV cannot say null)."""
     value = _value(fields, column)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _string(fields: dict[str, Any], column: str, what: str, limit: int, required: bool, missing: str = "",
+            check_unicode: bool = True) -> Optional[str]:
+    value = _present(fields, column)
+    if value is None:
         if required:
-            raise InputError(f"missing {what} (column {column!r} is empty or absent)")
+            raise InputError(f"missing {what} (column {column!r} is empty or absent{missing})")
         return None
     if not isinstance(value, str):
         raise InputError(f"{what} (column {column!r}) is a {type(value).__name__}, expected text")
+    problem = unicode_problem(column, value) if check_unicode else None
+    if problem:
+        raise InputError(problem)
     if len(value) > limit:
         raise InputError(f"{what} (column {column!r}) has {len(value):,} characters: the limit is {limit:,}")
     return value
 
 
 def _span(fields: dict[str, Any], columns: Columns) -> Optional[Span]:
-    start, end = _value(fields, columns.target_start), _value(fields, columns.target_end)
+    """The target's offsets; None when both cells are empty (then the target's name is searched for)."""
+    names = (columns.target_start, columns.target_end)
+    start, end = (_present(fields, name) for name in names)
     if start is None and end is None:
         return None
+    if start is None or end is None:
+        given, empty = (names[1], names[0]) if start is None else names
+        raise InputError(f"target span: {given} is {(end if start is None else start)!r} but {empty} is empty. "
+                         "Fix: give both offsets, or neither (then the target's name is searched for in the text)")
+    offsets = (_offset(start), _offset(end))
+    if None in offsets:
+        raise InputError(f"target span ({names[0]}, {names[1]}) = ({start!r}, {end!r}) is not two integers")
+    return offsets  # type: ignore[return-value]
+
+
+def _offset(value: Any) -> Optional[int]:
+    """An integer offset from an int, an integral float (Parquet/pandas) or a decimal string (CSV), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and value.isascii():
+        try:
+            return int(value)
+        except ValueError:
+            number = _float(value)  # "12.0": how pandas writes an integer column with gaps
+            return int(number) if number is not None and number.is_integer() else None
+    return None
+
+
+def _float(value: str) -> Optional[float]:
     try:
-        return int(start), int(end)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"target span ({columns.target_start}, {columns.target_end}) = ({start!r}, {end!r}) is not two integers"
-        ) from None
+        return float(value)
+    except ValueError:
+        return None
 
 
 def pair_item(fields: dict[str, Any], columns: Columns, absent_targets: bool = False) -> Item:
     """The `Item` of one pairs-mode row; InputError with the reason when the row cannot be scored."""
     text = _string(fields, columns.text, "text", MAX_PAIR_TEXT_CHARS, required=True)
     span = _span(fields, columns)
-    target = _string(fields, columns.target, "target", MAX_NAME_CHARS, required=span is None)
+    no_span = f", and no span is given in {columns.target_start}/{columns.target_end}"
+    target = _string(fields, columns.target, "target", MAX_NAME_CHARS, required=span is None, missing=no_span)
     holder = _string(fields, columns.holder, "holder", MAX_NAME_CHARS, required=False)
     if span is None:
         span = find_mention(text, target)  # type: ignore[arg-type]
@@ -100,16 +140,34 @@ def pair_item(fields: dict[str, Any], columns: Columns, absent_targets: bool = F
 
 def article_text(fields: dict[str, Any], columns: Columns) -> str:
     """The article text of one articles-mode row; InputError with the reason when it cannot be analysed."""
-    return _string(fields, columns.text, "text", MAX_ARTICLE_CHARS, required=True)  # type: ignore[return-value]
+    # Lone surrogates in an article are replaced by article parsing (`stance.article.parsing.clean_text`).
+    return _string(fields, columns.text, "text", MAX_ARTICLE_CHARS, required=True,  # type: ignore[return-value]
+                   check_unicode=False)
+
+
+def check_copied(fields: dict[str, Any], columns: Columns) -> None:
+    """Raise InputError when the id or a --keep column holds text that cannot be written out (UTF-8)."""
+    for column in (columns.id, *columns.keep):
+        value = fields.get(column)
+        problem = unicode_problem(column, value) if isinstance(value, str) else None
+        if problem:
+            raise InputError(problem)
 
 
 def base_row(row: int, fields: Optional[dict[str, Any]], columns: Columns) -> dict[str, Any]:
-    """The columns every output and reject row starts with: the row number, the id and kept columns."""
+    """The columns every output and reject row starts with: the row number, the id and kept columns
+    (lone surrogates replaced, so that a row rejected for holding them can still be written)."""
     fields = fields or {}
-    out: dict[str, Any] = {"row": row, "id": _plain(_value(fields, columns.id))}
+    out: dict[str, Any] = {"row": row, "id": writable(_plain(_value(fields, columns.id)))}
     for column in columns.keep:
-        out[column] = _plain(_value(fields, column))
+        out[column] = writable(_plain(_value(fields, column)))
     return out
+
+
+def row_id(fields: Optional[dict[str, Any]], columns: Columns) -> Optional[str]:
+    """The row's id as written out, or None when it has none (absent, null or blank)."""
+    value = _plain(_present(fields or {}, columns.id))
+    return value if value else None
 
 
 def _plain(value: Any) -> Optional[str]:
@@ -194,4 +252,4 @@ def output_schema(mode: Mode, label_sets: dict[str, Sequence[str]], columns: Col
 
 
 def reject_row(base: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {**base, "reason": reason}
+    return {**base, "reason": writable(reason)}

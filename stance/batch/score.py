@@ -12,12 +12,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from stance.batch.checkpoint import ChunkedOutput, check_destination, sibling
+from stance.batch.csv_records import CsvMode
+from stance.batch.duplicates import DuplicateId, DuplicateIds
 from stance.batch.formats import Format, Record, count_rows, detect_format, read_records
 from stance.batch.rows import (
-    MODES, Columns, Mode, article_rows, article_text, base_row, output_schema, pair_item, pair_row, reject_row,
+    MODES, Columns, Mode, article_rows, article_text, base_row, check_copied, output_schema, pair_item, pair_row,
+    reject_row,
 )
 from stance.errors import InputError, StanceError
 from stance.pipelining import pipelined
@@ -40,6 +43,11 @@ class ScoreSummary(BaseModel):
     seconds: float
     rows_per_second: float
     resumed_at_row: int = 0
+    duplicate_ids: int = 0
+    """Rows whose id an earlier row has (scored, or with --dedupe-ids rejected)."""
+    duplicate_id_examples: list[DuplicateId] = Field(default_factory=list)
+    """The first few of them."""
+    dedupe_ids: bool = False
 
 
 @dataclass
@@ -72,6 +80,7 @@ class ChunkScorer:
             try:
                 if record.error:
                     raise InputError(record.error)
+                check_copied(record.fields or {}, self.columns)
                 prepared.accepted.append((base, self._parse(record.fields or {})))
             except InputError as err:
                 prepared.result.rejects.append(reject_row(base, str(err)))
@@ -176,6 +185,19 @@ class ScoreOptions:
     """Score targets named but not found in the text instead of rejecting the row."""
     progress: bool = True
     gazetteer: Optional[Path] = None
+    csv_multiline: bool = False
+    """CSV records may span lines (quoted fields with line breaks); default: one record per line."""
+    dedupe_ids: bool = False
+    """Reject rows whose id an earlier row has, instead of scoring them too."""
+
+    @property
+    def csv_mode(self) -> CsvMode:
+        return "multiline" if self.csv_multiline else "lines"
+
+    def changed(self) -> dict[str, Any]:
+        """The options, beyond the defaults of older versions, that a --resume must match (only when set, so
+        that a run started before they existed can still be resumed)."""
+        return {name: True for name in ("csv_multiline", "dedupe_ids") if getattr(self, name)}
 
 
 def score_file(input: Path, output: Path, model: str | Path = "stance:latest", options: ScoreOptions = ScoreOptions(),
@@ -189,31 +211,48 @@ def score_file(input: Path, output: Path, model: str | Path = "stance:latest", o
     if not input.is_file():
         raise InputError(f"Input file {input} not found. Fix: check the path.")
     check_destination(output, o.resume, o.overwrite)  # before the model loads: bad arguments fail fast
+    # CSV: parsed once here, so that a file whose records cannot be counted stops before any model work.
+    total = count_rows(input, in_format, o.csv_mode)
     model_path = resolve_model_path(model) if scorer is None else Path(str(model))
     chunk_rows = o.chunk_rows or (2048 if o.mode == "pairs" else 32)
-    stamp = fingerprint(input, in_format, o.mode, o.columns, model_path, chunk_rows=chunk_rows, absent_targets=o.absent_targets)
+    stamp = fingerprint(input, in_format, o.mode, o.columns, model_path, chunk_rows=chunk_rows,
+                        absent_targets=o.absent_targets, **o.changed())
     scorer = scorer or load_scorer(model_path, o.mode, o.columns, o.absent_targets, o.gazetteer)
     schema = output_schema(o.mode, scorer.label_sets, o.columns)
     out = ChunkedOutput(output, out_format, schema, stamp, o.resume, o.overwrite)
     started, first_row = time.perf_counter(), out.progress.rows_done
-    bar = _progress_bar(count_rows(input, in_format), first_row, enabled=o.progress)
+    bar = _progress_bar(total, first_row, enabled=o.progress)
+    duplicates = DuplicateIds(o.columns, drop=o.dedupe_ids)
+    records = duplicates.mark(read_records(input, in_format, csv_mode=o.csv_mode))
+    for _ in islice(records, first_row):
+        pass  # rows committed before a --resume: read again only for their ids
     # The next chunk is parsed (articles: spaCy + rules) while the model runs on this one.
-    records = chunks(read_records(input, in_format, skip=first_row), chunk_rows)
-    for result in pipelined(records, scorer.prepare, scorer.finish):
+    for result in pipelined(chunks(records, chunk_rows), scorer.prepare, scorer.finish):
         out.commit(result.read, result.rows, result.rejects, result.scored)
         bar.update(result.read)
     bar.close()
     done = out.progress
+    _check_all_read(done.rows_done, total if in_format == "csv" else None, input)
     output, rejects = out.finish()
     seconds = time.perf_counter() - started
     summary = ScoreSummary(
         input=str(input), output=str(output), rejects=str(rejects), mode=o.mode, rows_read=done.rows_done,
         rows_scored=done.scored, rows_rejected=done.rejected, output_rows=done.output_rows,
         seconds=round(seconds, 3), rows_per_second=round((done.rows_done - first_row) / max(seconds, 1e-9), 1),
-        resumed_at_row=first_row,
+        resumed_at_row=first_row, duplicate_ids=duplicates.count, duplicate_id_examples=duplicates.examples,
+        dedupe_ids=o.dedupe_ids,
     )
     sibling(output, "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
     return summary
+
+
+def _check_all_read(rows_read: int, records: Optional[int], input: Path) -> None:
+    """Raise InputError (leaving the run unfinished) when the rows read are not the records counted first."""
+    if records is not None and rows_read != records:
+        raise InputError(
+            f"{input}: {rows_read:,} rows were read but the file holds {records:,} records, so some were lost or "
+            "split. Fix: report this with the file; --csv-multiline or its absence may read it as intended."
+        )
 
 
 def _progress_bar(total: Optional[int], initial: int, enabled: bool):

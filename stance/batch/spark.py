@@ -9,8 +9,11 @@ does not work with BentoML 1.4 services, so we do not use it.)
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -78,10 +81,21 @@ def _score_batches(key: tuple, names: list[str], batches: Iterator[Any]) -> Iter
         result = scorer(records)
         rows = result.rows + result.rejects
         out = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
-        for field in schema:  # nullable integers: reject rows have no offsets
-            if str(field.type) == "int64":
-                out[field.name] = out[field.name].astype("Int64")
-        yield out
+        yield _typed(out, schema)
+
+
+def _typed(out, schema):
+    """`out` with the column types Spark's Arrow writer takes for the output schema. Integers are nullable
+    (reject rows have no offsets). Text columns are object columns holding str or None: pandas 3 infers a
+    column with no text (`reason` in a batch without rejects) as float NaN, and that column's conversion to
+    an Arrow string array gives a ChunkedArray, which PySpark 4.3's `RecordBatch.from_arrays` refuses."""
+    for field in schema:
+        if str(field.type) == "int64":
+            out[field.name] = out[field.name].astype("Int64")
+    for name in [f.name for f in schema if str(f.type) == "string"] + ["reason"]:
+        column = out[name]
+        out[name] = column.astype(object).where(column.notna(), None)
+    return out
 
 
 def _spark_schema(arrow_schema):
@@ -109,6 +123,36 @@ def _check_paths(input: str, output: str, rejects: str, overwrite: bool) -> None
             raise InputError(f"{path} exists. Fix: choose another output path, or pass --overwrite.")
 
 
+def _shipped_name(model_dir: Path) -> str:
+    """The name the model folder is shipped under: its own name and a digest of its resolved path, so that two
+    models whose folders share a name (`.../a/model`, `.../b/model`) neither collide in one Spark session's
+    files nor share a Python worker's cached scorer."""
+    digest = hashlib.sha1(str(model_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{model_dir.name}-{digest}"
+
+
+def _staged(model_dir: Path, name: str) -> Path:
+    """A copy of `model_dir` named `name` in a staging folder (Spark ships a folder under its own name and does
+    not follow links): hard links where the file system allows, so that staging costs no space."""
+    staged = Path(tempfile.gettempdir()) / "stance-spark-models" / name
+    if not staged.is_dir():
+        partial = staged.with_name(f"{name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(model_dir.resolve(), partial, copy_function=_link_or_copy)
+        try:
+            partial.rename(staged)
+        except OSError:  # staged meanwhile by another run of the same model
+            shutil.rmtree(partial, ignore_errors=True)
+    return staged
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def score_spark(input: str | Path, output: str | Path, model: str | Path = "stance:latest", mode: Mode = "pairs",
                 columns: Columns = Columns(), master: str = "local[*]", absent_targets: bool = False,
                 overwrite: bool = False, gazetteer: Optional[Path] = None, batch_rows: int = 2048,
@@ -130,9 +174,10 @@ def score_spark(input: str | Path, output: str | Path, model: str | Path = "stan
     arrow_schema = output_schema(mode, model_label_sets(model_dir), columns)
     session = spark or _session(master, batch_rows)
     started = time.perf_counter()
-    session.sparkContext.addFile(str(model_dir), recursive=True)
+    shipped = _shipped_name(model_dir)
+    session.sparkContext.addFile(str(_staged(model_dir, shipped)), recursive=True)
     threads = int(session.conf.get("spark.task.cpus", "1"))
-    key = (model_dir.name, mode, columns, absent_targets, gazetteer, threads)
+    key = (shipped, mode, columns, absent_targets, gazetteer, threads)
     frame, rows_read = _numbered(session.read.parquet(input))
     cores = session.sparkContext.defaultParallelism
     if frame.rdd.getNumPartitions() < cores:  # a small file is one partition: use every core anyway

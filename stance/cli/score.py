@@ -37,6 +37,10 @@ def score_cmd(
     master: str = typer.Option("local[*]", help="Spark master URL (with --engine spark)."),
     gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file (articles) [default: ours]."),
     progress: bool = typer.Option(True, help="Show a progress bar on standard error."),
+    csv_multiline: bool = typer.Option(False, help="CSV: quoted fields may hold line breaks. Default: one record "
+                                       "per line, and a line that leaves a quote open stops the run before scoring."),
+    dedupe_ids: bool = typer.Option(False, help="Reject rows whose id an earlier row has (default: score them and "
+                                    "count them in the summary)."),
 ) -> None:
     """Score a file of statements or articles; malformed rows go to a rejects file, nothing is lost."""
     with exit_on_error():
@@ -47,6 +51,9 @@ def score_cmd(
             if resume:
                 raise InputError("--resume works with the local engine only: Spark re-runs failed tasks itself, "
                                  "and a failed Spark job is re-run whole (with --overwrite).")
+            if csv_multiline or dedupe_ids:
+                raise InputError("--csv-multiline and --dedupe-ids work with the local engine only (Spark reads "
+                                 "Parquet and scores partitions apart). Fix: drop them, or use --engine local.")
             summary = score_spark(input, output, model, mode, columns, master=master,  # type: ignore[arg-type]
                                   absent_targets=absent_targets, overwrite=overwrite, gazetteer=gazetteer,
                                   batch_rows=chunk_rows or 2048)
@@ -54,7 +61,8 @@ def score_cmd(
             from stance.batch.score import ScoreOptions, score_file
 
             options = ScoreOptions(mode, columns, format, output_format, chunk_rows, resume, overwrite,  # type: ignore[arg-type]
-                                   absent_targets, progress, gazetteer)
+                                   absent_targets, progress, gazetteer, csv_multiline=csv_multiline,
+                                   dedupe_ids=dedupe_ids)
             summary = score_file(Path(input), Path(output), model, options)
         else:
             raise InputError(f"Unknown engine {engine!r}: expected local or spark.")
@@ -64,6 +72,16 @@ def score_cmd(
         f"output:  {summary.output}\nrejects: {summary.rejects}",
         err=True,
     )
+    if summary.duplicate_ids:
+        typer.echo(_duplicates_line(summary), err=True)
+
+
+def _duplicates_line(summary) -> str:
+    """What the run did with rows whose id an earlier row has, naming the first few."""
+    first = ", ".join(f"{d.id!r} (rows {d.first_row} and {d.row})" for d in summary.duplicate_id_examples)
+    done = ("rejected (--dedupe-ids)" if summary.dedupe_ids
+            else "scored as well; pass --dedupe-ids to keep only the first row of each id")
+    return f"duplicate ids: {summary.duplicate_ids:,} rows repeat an earlier row's id, {done}. First: {first}"
 
 
 def _columns(text: str, target: str, holder: str, spans: str, id: str, keep: list[str]) -> Columns:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from stance.article.schema import ArticleAnalysis
-from stance.batch.formats import Record, detect_format, read_records
+from stance.batch.formats import Record, count_rows, detect_format, read_records
 from stance.batch.outputs import analyses_from_stance_rows, analysis_record, rebuilt_text, record_kind
 from stance.errors import InputError
 from stance.limits import MAX_ARTICLES, MAX_OPENED_ARTICLES, MAX_REQUEST_CHARS, MAX_UPLOAD_CHARS
@@ -84,7 +84,14 @@ def read_upload(filename: Any, content: Any = None, content_base64: Any = None) 
             path.write_bytes(data)
         else:
             path.write_text(data, encoding="utf-8")
-        records = list(read_records(path, format))
+        # CSV: quoted fields may hold line breaks (a batch output's statement texts can), quotes are strict,
+        # and a record whose extent is in doubt stops the upload with its lines named (never swallows rows)
+        mode = "multiline" if format == "csv" else "lenient"
+        expected = count_rows(path, format, mode)
+        records = list(read_records(path, format, csv_mode=mode))
+    if format == "csv" and expected != len(records):
+        raise InputError(f"{filename}: {len(records)} records read, {expected} counted: the file's records could not "
+                         "be told apart. Fix: check its quoting, or save it again as JSON Lines.")
     if not records:
         raise InputError(f"{filename} holds no rows: expected one article per line (JSONL) or row (CSV, Parquet) "
                          f"with a {TEXT_COLUMN!r} field, or the output of `stance analyze` or `stance score --mode articles`.")

@@ -1,0 +1,1 @@
+"""Adversarial inputs: each case with its expected status or reject and message."""
