@@ -4,6 +4,10 @@ Items are encoded with `stance.encoding`, sorted by length into micro-batches, p
 run through a backend (`stance.backends`: PyTorch, or ONNX Runtime int8 / fp32); results come back in
 input order with both heads' labels and probabilities. A statement longer than the model's window is
 cut to a window around the target by the encoding, so any valid `Item` can be classified.
+
+The items of one call are one request: with the `multi` encoding, targets of one (statement, holder)
+are read together. A caller that merges requests passes `groups` (one key per item, e.g. the request's
+index) or calls `predict_requests`, and each request's results are then those it gets alone.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Hashable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -19,7 +23,7 @@ import torch
 from stance.backends import Backend, InferenceBackend, OnnxBackend, TorchBackend, resolve_backend
 from stance.batching import pad_batch, read_positions
 from stance.decision import check_abstain_threshold, decide
-from stance.encoding import Encoded, encode_items
+from stance.encoding import Encoded, check_groups, encode_items
 from stance.model_dir import ONNX_FILES
 from stance.modeling import ModelSpec, StanceModel, load_tokenizer_and_spec
 from stance.precision import detect_hardware
@@ -118,13 +122,15 @@ class StanceClassifier:
     def backend_name(self) -> str:
         return self.backend.name
 
-    def logits(self, items: Sequence[Item]) -> torch.Tensor:
-        """Raw (n, 6) logits in input order. Repeated items are read once (and so read alike)."""
-        unique: dict[Item, int] = {}
-        index = [unique.setdefault(item, len(unique)) for item in items]
+    def logits(self, items: Sequence[Item], groups: Optional[Sequence[Hashable]] = None) -> torch.Tensor:
+        """Raw (n, 6) logits in input order; only items of one key in `groups` (all, when None) may share
+        a sequence. Repeated items of one group are read once (and so read alike)."""
+        keys = check_groups(items, groups)
+        unique: dict[tuple[Hashable, Item], int] = {}
+        index = [unique.setdefault((key, item), len(unique)) for key, item in zip(keys, items)]
         if len(unique) < len(items):
-            return self.logits(list(unique))[index]
-        encoded = self._encode(items)
+            return self.logits([item for _, item in unique], [key for key, _ in unique] if groups is not None else None)[index]
+        encoded = self._encode(items, groups)
         features = encoded.features
         lengths = [len(ids) for ids in features["input_ids"]]
         # Similar lengths in one micro-batch: little padding, so little wasted compute.
@@ -139,14 +145,25 @@ class StanceClassifier:
                 out[encoded.targets[r]] = read_positions(logits[b], encoded.positions[r])
         return torch.from_numpy(out)
 
-    def _encode(self, items: Sequence[Item]) -> Encoded:
-        return encode_items(self.tokenizer, items, self.spec.scheme, self.spec.max_length)
+    def _encode(self, items: Sequence[Item], groups: Optional[Sequence[Hashable]] = None) -> Encoded:
+        return encode_items(self.tokenizer, items, self.spec.scheme, self.spec.max_length, groups)
 
-    def predict(self, items: Sequence[Item]) -> list[Prediction]:
-        """Labels and class probabilities of both heads for each item, in input order."""
+    def predict(self, items: Sequence[Item], groups: Optional[Sequence[Hashable]] = None) -> list[Prediction]:
+        """Labels and class probabilities of both heads for each item, in input order.
+
+        `groups` (one hashable key per item) says which items belong to one request: items of
+        different keys are never encoded together, so merging requests into one call changes no
+        request's results. None: all items are one request."""
         if not items:
             return []
-        return self.decode(self.logits(items))
+        return self.decode(self.logits(items, groups))
+
+    def predict_requests(self, requests: Sequence[Sequence[Item]]) -> list[list[Prediction]]:
+        """`predict` over several requests' items in one call, each request grouped on its own;
+        returns one list of predictions per request, in order."""
+        flat = iter(self.predict([item for request in requests for item in request],
+                                 [k for k, request in enumerate(requests) for _ in request]))
+        return [[next(flat) for _ in request] for request in requests]
 
     def probabilities(self, items: Sequence[Item]) -> np.ndarray:
         """(n, 6) calibrated class probabilities, stance columns then sentiment, in input order."""

@@ -15,12 +15,17 @@ and the holder at the first `[HLD]` (see `stance.modeling`).
 
 `encode_items` is the one entry point for training and inference: it groups items into sequences,
 tokenizes them and returns where each item is read. `docs/encoding.md` holds the ablations.
+
+Because a `multi` item is read beside the other targets of its sequence, its probabilities depend on
+which items it is grouped with: a caller that merges several requests into one call (the service's
+adaptive batching) passes `groups`, one key per item, and items of different keys never share a
+sequence, so each request gets the answer it would get alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Hashable, Literal, Optional, Sequence
 
 from stance.schema import AUTHOR, Item, Span
 
@@ -125,14 +130,16 @@ def encode_multi(items: Sequence[Item], max_chars: int = WINDOW_CHARS) -> tuple[
     return _insert(_neutralise(text), spans), f"{HOLDER_MARKERS[0]} {holder}{names}", in_text + named
 
 
-def group_items(items: Sequence[Item], scheme: Scheme) -> list[list[int]]:
-    """Which items share a sequence: for `multi`, items with the same text and holder whose target
-    spans do not overlap (each other or the holder), up to `MAX_TARGETS`; otherwise one item each."""
+def group_items(items: Sequence[Item], scheme: Scheme, groups: Optional[Sequence[Hashable]] = None) -> list[list[int]]:
+    """Which items share a sequence: for `multi`, items with the same text and holder (and the same
+    key in `groups`, when given) whose target spans do not overlap (each other or the holder), up to
+    `MAX_TARGETS`; otherwise one item each. Returns lists of indices into `items`."""
     if scheme != MULTI:
         return [[i] for i in range(len(items))]
+    keys = check_groups(items, groups)
     by_statement: dict[tuple, list[int]] = {}
     for i, item in enumerate(items):
-        by_statement.setdefault((item.text, item.holder_span, item.holder_name), []).append(i)
+        by_statement.setdefault((keys[i], item.text, item.holder_span, item.holder_name), []).append(i)
     groups: list[list[int]] = []
     for members in by_statement.values():
         if len(items[members[0]].text) > WINDOW_CHARS:
@@ -145,6 +152,19 @@ def group_items(items: Sequence[Item], scheme: Scheme) -> list[list[int]]:
                 groups.append([i])
             else:
                 slot.append(i)
+    return groups
+
+
+def check_groups(items: Sequence[Item], groups: Optional[Sequence[Hashable]]) -> Sequence[Hashable]:
+    """The group key of each item: `groups`, or one key for all when None. Raises ValueError when
+    `groups` does not have one key per item (a caller's bug, not user input)."""
+    if groups is None:
+        return [None] * len(items)
+    if len(groups) != len(items):
+        raise ValueError(
+            f"{len(items)} items but {len(groups)} group keys: expected one key per item (e.g. the index of "
+            f"the request it came from), or groups=None when all items come from one request."
+        )
     return groups
 
 
@@ -169,10 +189,12 @@ class Encoded:
     """Per sequence, the token index each of those items is read at (0, [CLS], if it has no marker)."""
 
 
-def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int) -> Encoded:
-    """Group, encode and tokenize `items`; each item appears in exactly one sequence."""
-    groups = group_items(items, scheme)
-    encoded = _tokenize(tokenizer, items, groups, scheme, max_length)
+def encode_items(tokenizer, items: Sequence[Item], scheme: Scheme, max_length: int,
+                 groups: Optional[Sequence[Hashable]] = None) -> Encoded:
+    """Group (`group_items`: only items of one key in `groups` together), encode and tokenize `items`;
+    each item appears in exactly one sequence."""
+    sequences = group_items(items, scheme, groups)
+    encoded = _tokenize(tokenizer, items, sequences, scheme, max_length)
     # A multi-target sequence cut by the token limit lost markers: its items are encoded one by one.
     cut = [r for r, targets in enumerate(encoded.targets) if len(targets) != len(encoded.positions[r])]
     if not cut:

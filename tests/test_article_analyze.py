@@ -61,7 +61,8 @@ def test_roll_up_arithmetic() -> None:
 def test_one_classifier_call_for_a_whole_batch(analyzer, monkeypatch) -> None:  # noqa: F811
     calls = []
     predict = analyzer.classifier.predict
-    monkeypatch.setattr(analyzer.classifier, "predict", lambda items: calls.append(len(items)) or predict(items))
+    monkeypatch.setattr(analyzer.classifier, "predict",
+                        lambda items, groups=None: calls.append(len(items)) or predict(items, groups))
     results = analyze_articles(analyzer, [ARTICLE, "Russia praised China.", "No actors here."])
     assert len(calls) == 1 and calls[0] == sum(len(r.stances) for r in results)
     single = analyze_article(analyzer, "Russia praised China.")

@@ -118,11 +118,12 @@ class ArticleAnalyzer:
 
     def classify(self, pending: Sequence[_Pending]) -> list[ArticleAnalysis]:
         """Classify every (statement, target) pair of prepared articles in one call and roll them up."""
-        items = pair_items(pending)
         with self._stage("classifier"):
-            predictions = iter(self.classifier.predict(items))
+            # One request per article: an article's stances do not depend on the others in the batch
+            # (two copies of a wire story would otherwise share `multi` sequences).
+            predictions = iter(self.classifier.predict_requests([pair_items([p]) for p in pending]))
         with self._stage("rollup"):
-            return [_result(p, [next(predictions) for _ in p.pairs]) for p in pending]
+            return [_result(p, next(predictions)) for p in pending]
 
     def _rules(self, request: AnalyzeRequest, text: str, doc: "Doc") -> _Pending:
         """Statements, actors, speakers and the (statement, target) pairs to classify."""

