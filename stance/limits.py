@@ -22,8 +22,8 @@ MAX_REQUEST_CHARS = 100_000
 """Characters per /analyze or /analyze_batch request, all articles together. Analysis time grows with
 the text: 100,000 characters of news (~26 articles of 600 words) take about 15 s on an idle 2-core
 machine with the int8 model and 40 s under load (projected from docs/analysis.md, Throughput). Past
-the service's 60 s timeout a request gets a 504 while its analysis goes on holding the worker;
-`stance analyze` takes longer texts."""
+the service's 60 s timeout a request gets a 504 while its analysis finishes in the analysis process
+(stance.article.process), which /classify never waits for; `stance analyze` takes longer texts."""
 
 # Any POST to the service (stance.http_limits): refused with 413 before it is read or parsed
 MAX_BODY_BYTES = 4 * 1024 * 1024

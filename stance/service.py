@@ -6,44 +6,53 @@
   BentoML's adaptive batching into one `StanceClassifier.predict` call (which sorts by length and runs
   micro-batches).
 - POST /analyze: one article -> its actors, speakers, directed stances and stance network
-  (`ArticleAnalysis`, docs/analysis.md); POST /analyze_batch: several articles in one call. Both run on the
-  same `StanceClassifier`; spaCy and the actor gazetteer load on the first call, so a service that only
-  classifies starts as fast and uses as little memory as before.
+  (`ArticleAnalysis`, docs/analysis.md); POST /analyze_batch: several articles in one call. Both run in a
+  child process with its own classifier, spaCy and gazetteer, at a lower CPU priority, one analysis at a
+  time (`stance.article.process`), so a long analysis never delays /classify; the process starts on the
+  first analysis, so a service that only classifies starts as fast and uses as little memory as before.
 - GET /info (also POST, documented on the OpenAPI page): model tag, backend, label sets, limits.
 - GET /: the analysts' page (`stance.web`, docs/webapp.md): paste an article, see who says what about whom.
 - BentoML's own /healthz, /readyz, /livez, /metrics; its OpenAPI page at /docs (BentoML serves it at /, where
-  the page is mounted in front of it).
+  the page is mounted in front of it), whose schema /docs.json declares the 4xx bodies the service sends.
+
+Hardening (docs/service.md, Limits and errors): a body over STANCE_MAX_BODY_BYTES is refused with 413 before
+it is read, and one that cannot be JSON text with a 400 that says why (`stance.http_limits.JSONBodies`);
+/metrics has one series per route, not per path tried, and a 4xx is one log line (`stance.http_telemetry`);
+over STANCE_MAX_ANALYSES analyses at once (running or queued), one more gets 503 + Retry-After
+(`stance.http_limits.AnalysisAdmission`).
 
 The model is `stance:latest` from the BentoML model store (BENTOML_HOME); `STANCE_MODEL` names another
 tag, `STANCE_BACKEND` another backend (auto | torch | onnx-int8 | onnx-fp32), `STANCE_GAZETTEER` another
 actor gazetteer than stance/article/gazetteer.yaml (bentofile.yaml puts that one in the Bento);
-`STANCE_PRELOAD_ANALYZER=1` loads spaCy at start-up instead of on the first /analyze. The model is
+`STANCE_PRELOAD_ANALYZER=1` starts the analysis process at start-up instead of on the first /analyze. The model is
 declared at class scope so that `bentoml build` packages it into the Bento.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import bentoml
-from bentoml.exceptions import NotFound
+from bentoml.exceptions import InternalServerError, NotFound
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from stance.api_schemas import (
-    EXAMPLE_ITEMS, ArticleRequest, Articles, ClassifyItem, ItemResult, Items, ServiceInfo, check_article_count,
-    check_request_chars,
+    EXAMPLE_ITEMS, AnalyzeBatchRequest, ArticleRequest, Articles, ClassifyItem, ClassifyRequest, ErrorBody,
+    InfoRequest, ItemResult, Items, Limits, ServiceInfo, check_article_count, check_request_chars,
+    gazetteer_conflicts, public_base_model, validation_error,
 )
-from stance.article.analyze import ArticleAnalyzer
 from stance.article.gazetteer import DEFAULT_PATH, ActorGazetteer
+from stance.article.process import AnalysisProcess, AnalysisProcessError
 from stance.article.schema import AnalyzeRequest, ArticleAnalysis
 from stance.classifier import StanceClassifier
 from stance.errors import InputError, ModelNotFoundError
+from stance.http_limits import ANALYSIS_ROUTES, AnalysisAdmission, JSONBodies, analyses_limit, body_limits
+from stance.http_telemetry import bounded_service
 from stance.store import MODEL_NAME, registered, tier_tag
 from stance.schema import AUTHOR
 from stance.web import web_routes
@@ -53,8 +62,9 @@ MODEL_TAG = tier_tag(os.environ.get("STANCE_MODEL", f"{MODEL_NAME}:latest"))
 BACKEND = os.environ.get("STANCE_BACKEND", "auto")
 GAZETTEER = Path(os.environ.get("STANCE_GAZETTEER") or DEFAULT_PATH)
 PRELOAD_ANALYZER = os.environ.get("STANCE_PRELOAD_ANALYZER") == "1"
-"""`STANCE_PRELOAD_ANALYZER=1` (set by scripts/main.sh, which serves the analysts' page): load spaCy and the
-gazetteer in the background at start-up, so that the first article does not wait for them."""
+"""`STANCE_PRELOAD_ANALYZER=1` (set by scripts/main.sh, which serves the analysts' page): start the analysis
+process (its classifier, spaCy and the gazetteer) in the background at start-up, so that the first article
+does not wait for it."""
 SERVICE_HINT = (
     "Fix: train and register the default model with `stance train` (the README's main command does it when "
     "the store is empty), or import one with `bentoml models import FILE`; to serve another registered model, "
@@ -70,81 +80,6 @@ async def _info_endpoint(request: Request) -> JSONResponse:
     """GET /info for curl and browsers (BentoML API routes are POST only)."""
     service = bentoml.get_current_service()
     return JSONResponse(service.info_payload.model_dump())
-
-
-class JSONBodies:
-    """ASGI middleware: POST bodies are JSON in UTF-8. curl's default form type is read as JSON (a forgotten
-    `-H 'Content-Type: application/json'`); multipart gets 415 instead of reaching a parser that would
-    answer a malformed body with a 500; a body that is not UTF-8 gets a 400 that says where and how to fix
-    it, instead of pydantic's "Invalid JSON: invalid unicode code point"."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-type"]
-            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-            media_type = content_type.split(b";")[0].strip().lower()
-            if media_type == b"multipart/form-data":
-                message = (
-                    "Content-Type multipart/form-data is not supported: expected application/json. "
-                    "Fix: send the items as a JSON body."
-                )
-                await JSONResponse({"error": message}, status_code=415)(scope, receive, send)
-                return
-            if media_type == b"application/x-www-form-urlencoded":
-                scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
-            if media_type != b"application/vnd.bentoml+pickle":  # BentoML refuses that one itself
-                body = await _read_body(receive)
-                if body is None:  # the client went away
-                    return
-                problem = _utf8_problem(body)
-                if problem:
-                    await JSONResponse({"error": problem}, status_code=400)(scope, receive, send)
-                    return
-                receive = _replay(body, receive)
-        await self.app(scope, receive, send)
-
-
-async def _read_body(receive) -> bytes | None:
-    """The whole request body (BentoML reads it whole anyway), or None when the client disconnected."""
-    body = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            return bytes(body)
-
-
-def _replay(body: bytes, receive):
-    """An ASGI `receive` that yields `body` once, then defers to `receive` (for the disconnect)."""
-    sent = False
-
-    async def replay():
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
-
-
-def _utf8_problem(body: bytes) -> str | None:
-    """Why `body` is not UTF-8 (JSON must be, RFC 8259), or None when it is."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return (
-            f"The request body is not valid UTF-8: byte 0x{body[err.start]:02x} at offset {err.start}. Expected "
-            f"JSON encoded as UTF-8. Fix: convert the text to UTF-8 before putting it in the JSON (e.g. "
-            f"`iconv -f cp1252 -t utf-8 article.txt`, or read the file with its encoding), or send non-ASCII "
-            f"characters as \\uXXXX escapes."
-        )
-    return None
 
 
 class ServiceModelNotFound(ModelNotFoundError, NotFound):
@@ -183,10 +118,82 @@ def _openapi_page(request: Request) -> FileResponse:
     return FileResponse(Path(bentoml_app.__file__).parent / name)
 
 
+ERROR_STATUSES = {
+    "400": "Bad input: `detail` names each field (`loc`) and says what was expected and how to fix it.",
+    "413": "The request body is over the limit (GET /info: limits.max_body_bytes); it was not read.",
+    "415": "A Content-Type other than JSON (multipart/form-data).",
+}
+ANALYSIS_ERROR_STATUSES = {
+    "503": "The service holds as many analyses as it takes at once (GET /info: limits.max_analyses_at_once): "
+    "retry after the Retry-After header's seconds.",
+}
+
+
+def openapi_spec() -> dict[str, Any]:
+    """BentoML's OpenAPI document of the service, with the 4xx bodies it really sends: BentoML declares a
+    400's `detail` as a string, the service sends `ErrorBody` (a list of `{type, loc, msg}`); and with the
+    Optional fields nullable, as OpenAPI 3.0 writes it (tests/adversarial/test_schemathesis.py checks each
+    response against it)."""
+    spec = StanceService.openapi_spec.asdict()
+    schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(schema.pop("$defs", {}))
+    schemas["ErrorBody"] = schema
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, item in spec.get("paths", {}).items():
+        operation = item.get("post")
+        if operation is None or "requestBody" not in operation:
+            continue
+        responses = {str(code): response for code, response in operation.get("responses", {}).items()}
+        errors = {**ERROR_STATUSES, **(ANALYSIS_ERROR_STATUSES if path in ANALYSIS_ROUTES else {})}
+        responses.update({code: {"description": text, "content": content} for code, text in errors.items()})
+        operation["responses"] = responses
+        _reference_components(operation, schemas)
+    return openapi30_nullable(spec)
+
+
+def _reference_components(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Point each body schema of `operation` that BentoML inlines (the request, /analyze's and /info's result)
+    at its component of the same title: BentoML drops the null branch of an Optional field from the inline
+    copy (a null `id` or `int8_probe` in a response would violate it), the component keeps it."""
+    bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+    for media in (media for body in bodies for media in body.get("content", {}).values()):
+        title = media.get("schema", {}).get("title")
+        if title in schemas:
+            media["schema"] = {"$ref": f"#/components/schemas/{title}"}
+
+
+def openapi30_nullable(node: Any) -> Any:
+    """`node` with each pydantic `anyOf: [X, {"type": "null"}]` (an Optional field) written the OpenAPI 3.0
+    way, X with `nullable: true`: the document says 3.0, where a "null" type does not exist, so a validator
+    reads the field as X alone and a null `id` or `int8_probe` in a response as a violation. Returns a copy."""
+    if isinstance(node, list):
+        return [openapi30_nullable(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: openapi30_nullable(value) for key, value in node.items()}
+    branches = converted.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        del converted["anyOf"]
+        if len(kept) == 1 and "$ref" not in kept[0]:
+            converted = {**kept[0], **converted}
+        else:  # a $ref ignores its siblings in 3.0: keep it in a one-branch anyOf
+            converted["anyOf"] = kept
+        converted["nullable"] = True
+    return converted
+
+
+async def _openapi_document(request: Request) -> JSONResponse:
+    """GET /docs.json: `openapi_spec()` (in front of BentoML's own route of that name)."""
+    return JSONResponse(openapi_spec())
+
+
 EXTRA_ROUTES = Starlette(
     routes=[
         Route("/info", _info_endpoint, methods=["GET"]),
         Route("/docs", _openapi_page, methods=["GET"]),
+        Route("/docs.json", _openapi_document, methods=["GET"]),
         *web_routes(),
     ]
 )
@@ -208,21 +215,24 @@ class StanceService:
             backend=self.classifier.backend_name,
             int8_probe=self.classifier.probe,
             label_sets=self.classifier.spec.label_sets,
-            base_model=self.classifier.spec.base_model,
+            base_model=public_base_model(self.classifier.spec.base_model),
             created=stored.info.creation_time.isoformat(timespec="seconds"),
             test_f1m=meta.get("headline", {}),
             max_length=self.classifier.spec.max_length,
+            limits=Limits(max_body_bytes=body_limits()[0], max_analyses_at_once=analyses_limit()),
         )
         # Warm-up, so that the first request does not pay for lazy initialisation.
         self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])
-        self._analyzer: ArticleAnalyzer | None = None
-        self._analyzer_lock = threading.Lock()
-        self._preload: threading.Thread | None = None
-        if PRELOAD_ANALYZER:  # spaCy only: the classifier is never called off the API thread
-            self._preload = threading.Thread(target=self._article_analyzer, kwargs={"warm": True}, daemon=True)
-            self._preload.start()
+        # Analyses run in a child process of their own, so that a long one never delays a classification
+        # (stance.article.process); it starts on the first /analyze, or now with STANCE_PRELOAD_ANALYZER=1.
+        self.analysis = AnalysisProcess(Path(stored.path), BACKEND, GAZETTEER)
+        self._gazetteer: ActorGazetteer | None = None
+        if PRELOAD_ANALYZER:
+            self.analysis.start(warm=True)
 
-    @bentoml.api(batchable=True, max_batch_size=MAX_BATCH_SIZE, max_latency_ms=MAX_LATENCY_MS)
+    @bentoml.api(
+        batchable=True, max_batch_size=MAX_BATCH_SIZE, max_latency_ms=MAX_LATENCY_MS, input_spec=ClassifyRequest
+    )
     def classify(self, items: Items) -> list[ItemResult]:
         """Stance and sentiment toward each item's target, one result per item in request order.
 
@@ -230,7 +240,8 @@ class StanceService:
         (`target`) when it is not mentioned; the holder likewise, or leave it out for the author.
         Bad input gets a 400 naming the field, e.g. a span outside the text or a text over the limit.
         """
-        predictions = self.classifier.predict(items)
+        # BentoML hands over the items of several requests concatenated: group by request (`mark_request`)
+        predictions = self.classifier.predict(items, groups=[item._request for item in items])
         return [
             ItemResult(
                 stance=p.stance,
@@ -244,52 +255,74 @@ class StanceService:
         ]
 
     @bentoml.api(route="/analyze", input_spec=ArticleRequest)
-    def analyze(self, **request) -> ArticleAnalysis:
+    async def analyze(self, **request) -> ArticleAnalysis:
         """Actors, speakers, directed stances and the stance network of one news article.
 
         Every (statement, actor mentioned in it) pair is classified, with the statement's speaker as the
         holder (or the author); `pairs` and `targets` roll the stances up per (holder, target) and per
         target. Add actors the gazetteer lacks in `actors`. Bad input gets a 400 naming the field, e.g. an
-        empty text or one over the character limit (GET /info lists the limits).
+        empty text or one over the character limit (GET /info lists the limits); a 503 with Retry-After
+        when the service holds as many analyses as it takes at once.
         """
-        return run_analysis(self._article_analyzer(), [ArticleRequest(**request)])[0]
+        return (await self._analyze([ArticleRequest(**request)]))[0]
 
-    @bentoml.api(route="/analyze_batch")
-    def analyze_batch(self, articles: Articles) -> list[ArticleAnalysis]:
+    @bentoml.api(route="/analyze_batch", input_spec=AnalyzeBatchRequest)
+    async def analyze_batch(self, articles: Articles) -> list[ArticleAnalysis]:
         """Several articles in one call (one spaCy pass, one classifier call); one result per article, in order."""
-        return run_analysis(self._article_analyzer(), articles)
+        return await self._analyze(articles, batch=True)
 
-    def _article_analyzer(self, warm: bool = False) -> ArticleAnalyzer:
-        """The article analyzer over `self.classifier`, built on the first /analyze call (or at start-up with
-        `STANCE_PRELOAD_ANALYZER=1`; `warm` then also runs spaCy once): spaCy and the gazetteer take about a
-        second and 85 MB that a service used only for /classify never needs."""
-        # BentoML runs sync APIs on one thread (`threads` defaults to 1), so /classify batches and analyses
-        # never use the classifier (and its tokenizer) at once; the lock guards the load for any caller.
-        if self._analyzer is None:
-            with self._analyzer_lock:
-                if self._analyzer is None:
-                    self._analyzer = ArticleAnalyzer(self.classifier, ActorGazetteer.from_file(GAZETTEER))
-                    if warm:
-                        self._analyzer.nlp(EXAMPLE_ITEMS[0]["text"])
-        return self._analyzer
+    async def _analyze(self, requests: Sequence[AnalyzeRequest], batch: bool = False) -> list[ArticleAnalysis]:
+        check_analysis_requests(self.gazetteer(), requests, batch)
+        try:
+            return await self.analysis.analyze(requests)
+        except InputError as err:
+            raise validation_error([(_named_field(str(err)), str(err))]) from err
+        except AnalysisProcessError as err:  # a 500 that says what happened and what to do
+            raise InternalServerError(str(err)) from err
 
-    @bentoml.api(route="/info")
+    def gazetteer(self) -> ActorGazetteer:
+        """The gazetteer the analysis process uses, read here too (0.5 s, a few MB) to check user actors'
+        ids before an analysis is queued."""
+        if self._gazetteer is None:
+            self._gazetteer = ActorGazetteer.from_file(GAZETTEER)
+        return self._gazetteer
+
+    @bentoml.api(route="/info", input_spec=InfoRequest)
     def info(self) -> ServiceInfo:
         """The served model's tag, backend, label sets and the request limits (also at GET /info)."""
         return self.info_payload
 
 
-def run_analysis(analyzer: ArticleAnalyzer, requests: Sequence[AnalyzeRequest]) -> list[ArticleAnalysis]:
-    """Analyse `requests` in one batch; an InputError becomes BentoML's InvalidArgument (HTTP 400)."""
-    from bentoml.exceptions import InvalidArgument
-
+def check_analysis_requests(gazetteer: ActorGazetteer, requests: Sequence[AnalyzeRequest], batch: bool) -> None:
+    """Raise a pydantic ValidationError, which BentoML answers with a 400 of the same shape as the errors
+    found while parsing (`ErrorBody`), for requests the analysis would refuse (`batch`: from /analyze_batch,
+    whose errors name the article): too many articles or characters, user actors whose id collides."""
     try:
         # Also checked while an HTTP request is parsed; here for callers of the service class itself.
         check_article_count(len(requests))
         check_request_chars(sum(len(r.text) for r in requests), "articles")
-        return analyzer.analyze_many(list(requests))
     except InputError as err:
-        raise InvalidArgument(str(err)) from err
+        raise validation_error([((), str(err))]) from err
+    check_actor_ids(gazetteer, requests, batch)
+
+
+def _named_field(message: str) -> tuple[str, ...]:
+    """`loc` of an analysis error: the request field its message starts with ("actors_only is set but ..."),
+    as the errors found while parsing name theirs (the page shows each next to its input); else ()."""
+    first = message.split(" ", 1)[0]
+    return (first,) if first in AnalyzeRequest.model_fields else ()
+
+
+def check_actor_ids(gazetteer: ActorGazetteer, requests: Sequence[AnalyzeRequest], batch: bool) -> None:
+    """Raise a ValidationError naming each user actor whose id the gazetteer uses for another actor (the
+    merge would keep the gazetteer's name and type and drop the user's without a word)."""
+    problems = [
+        ((("articles", number) if batch else ()) + ("actors", index), message)
+        for number, request in enumerate(requests)
+        for index, message in gazetteer_conflicts(request.actors, gazetteer.actors)
+    ]
+    if problems:
+        raise validation_error(problems)
 
 
 def _home() -> str:
@@ -297,3 +330,5 @@ def _home() -> str:
 
 
 StanceService.add_asgi_middleware(JSONBodies)
+StanceService.add_asgi_middleware(AnalysisAdmission)
+bounded_service(StanceService)

@@ -7,8 +7,8 @@ the tests check structure, statuses and messages; the gazetteer is the shipped s
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -141,41 +141,87 @@ def service(store, monkeypatch):
     return stance.service.StanceService()
 
 
-def test_the_analyzer_loads_at_start_up_when_asked(store, monkeypatch) -> None:
+def test_the_analysis_process_starts_at_start_up_when_asked(store, monkeypatch) -> None:
     import stance.service
 
     monkeypatch.setattr(stance.service, "PRELOAD_ANALYZER", True)
     monkeypatch.setattr(stance.service.StanceService.inner, "model_ref", stance.service.StoreModel(stance.service.MODEL_TAG))
     service = stance.service.StanceService()
-    service._preload.join(timeout=120)
-    loaded = service._analyzer
-    assert loaded is not None, "STANCE_PRELOAD_ANALYZER=1 must load spaCy and the gazetteer at start-up"
-    result = service.analyze(text=TEXT)
-    assert service._analyzer is loaded and result.statements  # the first article uses the preloaded one
+    try:
+        assert service.analysis.started, "STANCE_PRELOAD_ANALYZER=1 must start the analysis process at start-up"
+        (pid,) = _child_pids(service)
+        result = asyncio.run(service.analyze(text=TEXT))
+        assert result.statements and _child_pids(service) == [pid]  # the first article uses the started one
+    finally:
+        service.analysis.close()
 
 
-def test_spacy_and_the_gazetteer_load_on_first_use_and_once(service, monkeypatch) -> None:
-    import stance.service
+def test_the_analysis_process_starts_on_first_use_and_once(service) -> None:
+    """/classify alone never starts it; three analyses at once share one child process, which is not the
+    caller's, runs at a lower priority and answers each in its own order."""
+    import os
 
-    assert service._analyzer is None  # /classify alone never loads spaCy
-    built = []
-    real = stance.service.ArticleAnalyzer
+    assert not service.analysis.started  # a service used only for /classify never loads spaCy
 
-    def counting(*args, **kwargs):
-        built.append(1)
-        time.sleep(0.2)  # let the other threads reach the lock
-        return real(*args, **kwargs)
+    async def three() -> list:
+        texts = [TEXT, "Iran praised Russia.", TEXT]
+        return await asyncio.gather(*(service.analyze(text=text, id=str(n)) for n, text in enumerate(texts)))
 
-    monkeypatch.setattr(stance.service, "ArticleAnalyzer", counting)
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(service.analyze(text=TEXT))) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(built) == 1 and len(results) == 3
-    assert results[0].statements[0].speaker == "person:sergei-lavrov"
-    assert service.info().limits.max_articles_per_request == 64
+    try:
+        results = asyncio.run(three())
+        (pid,) = _child_pids(service)
+        assert pid != os.getpid() and os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+        assert [r.id for r in results] == ["0", "1", "2"]
+        assert results[0].statements[0].speaker == "person:sergei-lavrov"
+        assert {a.id for a in results[1].actors} == {"iran", "russia"}
+        assert service.info().limits.max_articles_per_request == 64
+    finally:
+        service.analysis.close()
+
+
+def test_an_input_error_from_the_analysis_process_is_a_validation_error(service) -> None:
+    """An error the analysis raises in the child (here: actors_only with no actors) reaches the caller as the
+    same 400 shape the parsing errors have, naming the field."""
+    import pydantic
+
+    try:
+        with pytest.raises(pydantic.ValidationError, match="actors_only") as caught:
+            asyncio.run(service.analyze(text=TEXT, actors_only=True))
+        assert caught.value.errors()[0]["loc"] == ("actors_only",)
+    finally:
+        service.analysis.close()
+
+
+def test_a_killed_analysis_process_fails_only_its_analysis_and_the_next_starts_anew(service) -> None:
+    import os
+    import signal
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bentoml.exceptions import InternalServerError
+
+    from tests.adversarial.test_analysis_isolation import symbol_noise
+
+    try:
+        asyncio.run(service.analyze(text=TEXT))
+        (first,) = _child_pids(service)
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(lambda: asyncio.run(service.analyze(text=symbol_noise(100_000))))
+            time.sleep(1.5)
+            os.kill(first, signal.SIGKILL)
+            with pytest.raises(InternalServerError, match=r"analysis process stopped .*Fix: retry"):
+                running.result(timeout=60)
+        result = asyncio.run(service.analyze(text=TEXT))
+        (second,) = _child_pids(service)
+        assert second != first and result.statements[0].speaker == "person:sergei-lavrov"
+        os.kill(second, signal.SIGKILL)  # killed between two analyses: the next one does not even fail
+        time.sleep(0.5)
+        assert asyncio.run(service.analyze(text=TEXT)).statements
+    finally:
+        service.analysis.close()
+
+
+def _child_pids(service) -> list[int]:
+    return sorted(service.analysis._pool()._processes)
 
 
 # -- one real `bentoml serve` ---------------------------------------------------------------------------
