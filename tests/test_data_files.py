@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 UN_MEMBERS = ROOT / "data" / "actors" / "un_members.txt"
 EVALSET_DIR = ROOT / "data" / "evalset"
 ARTICLES = EVALSET_DIR / "articles.jsonl"
+PART2 = EVALSET_DIR / "part2" / "articles.jsonl"
 
 ACTOR_TYPES = {"state", "organisation", "group"}
 REQUIRED_KEYS = ["id", "name", "type", "aliases", "demonyms", "capital", "metonyms"]
@@ -160,10 +161,30 @@ def test_evalset_is_compiled_from_the_sources():
     spec = importlib.util.spec_from_file_location("evalset_compile", EVALSET_DIR / "compile.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "data/evalset's JSONL files differ from their sources: run `python data/evalset/compile.py`"
     rendered = module.render_jsonl(module.compile_sources())
     assert rendered == ARTICLES.read_text(encoding="utf-8"), (
         f"{ARTICLES} differs from data/evalset/source/*.txt: run `python data/evalset/compile.py`"
     )
+
+
+@pytest.fixture(scope="module")
+def part2() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in PART2.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_part2_is_a_separate_blind_test_of_speakers(part2, articles, actor_types):
+    """data/evalset/part2: at least 12 articles and 150 statements, valid like part 1, split into dev and
+    blind halves by article, sharing no article or sentence with part 1."""
+    statements = sum(len(a["statements"]) for a in part2)
+    assert len(part2) >= 12 and statements >= 150, (len(part2), statements)
+    problems = [f"{a['id']}: {p}" for a in part2 for p in check_article(a, actor_types)]
+    assert not problems, "part2 has problems:\n" + "\n".join(problems)
+    assert {a["split"] for a in part2} == {"dev", "blind"}
+    assert {a["id"] for a in part2}.isdisjoint(a["id"] for a in articles)
+    sentences = {a["text"][s["start"]:s["end"]] for a in articles for s in a["statements"]}
+    shared = [a["text"][s["start"]:s["end"]] for a in part2 for s in a["statements"] if a["text"][s["start"]:s["end"]] in sentences]
+    assert not shared, shared
 
 
 def check_article(article: dict[str, Any], actor_types: dict[str, str]) -> list[str]:
@@ -246,10 +267,10 @@ def test_every_article_is_consistent(articles, actor_types):
     assert not problems, f"{ARTICLES.name} has problems:\n" + "\n".join(problems)
 
 
-def test_every_mentioned_actor_has_a_triple_from_each_statement(articles):
+def test_every_mentioned_actor_has_a_triple_from_each_statement(articles, part2):
     # Each statement has one triple per distinct actor mentioned in it, except its holder.
     missing = []
-    for article in articles:
+    for article in articles + part2:
         for index, statement in enumerate(article["statements"]):
             holder = statement["speaker"] or "author"
             mentioned = {m["actor"] for m in article["mentions"] if statement["start"] <= m["start"] and m["end"] <= statement["end"]}

@@ -43,6 +43,10 @@ from stance.labels import STANCE_LABELS
 EVALSET_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = EVALSET_DIR / "source"
 OUTPUT_PATH = EVALSET_DIR / "articles.jsonl"
+PART2_DIR = EVALSET_DIR / "part2"
+"""The second, separate test part (a blind test of speakers, part2/README.md): part2/source/*.txt →
+part2/articles.jsonl, with the split of each article (`part2_split`: `dev` or `blind`) in its `split` field."""
+PARTS = ((SOURCE_DIR, OUTPUT_PATH), (PART2_DIR / "source", PART2_DIR / "articles.jsonl"))
 
 HEADER_KEYS = ("id", "title", "source", "url", "licence")
 MENTION = re.compile(r"\[\[([^\[\]|]+)\|([^\[\]|]+)\]\]")
@@ -207,13 +211,25 @@ def check_current(path: Path, rendered: str, command: str) -> int:
     return 0
 
 
+def part2_split(article_id: str) -> str:
+    """`dev` or `blind` for a part-2 article, fixed before any rule was run on the part: odd numbers
+    (c01, c03, ...) are dev, where rules may be improved; even numbers are the blind half, reported once."""
+    return "dev" if int(article_id.lstrip("c")) % 2 else "blind"
+
+
 def main(argv: list[str]) -> int:
-    rendered = render_jsonl(compile_sources())
-    if "--check" in argv:
-        return check_current(OUTPUT_PATH, rendered, "python data/evalset/compile.py")
-    OUTPUT_PATH.write_text(rendered, encoding="utf-8")
-    print(f"wrote {OUTPUT_PATH} ({rendered.count(chr(10))} articles)")
-    return 0
+    failed = 0
+    for source_dir, output in PARTS:
+        articles = compile_sources(source_dir)
+        if source_dir.parent == PART2_DIR:
+            articles = [{**article, "split": part2_split(article["id"])} for article in articles]
+        rendered = render_jsonl(articles)
+        if "--check" in argv:
+            failed |= check_current(output, rendered, "python data/evalset/compile.py")
+            continue
+        output.write_text(rendered, encoding="utf-8")
+        print(f"wrote {output} ({rendered.count(chr(10))} articles)")
+    return failed
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ class GoldArticle(_Gold):
     mentions: list[GoldMention] = Field(default_factory=list)
     statements: list[GoldStatement] = Field(default_factory=list)
     triples: list[GoldTriple] = Field(default_factory=list)
+    split: Optional[str] = Field(None, description="A part's own split (data/evalset/part2: dev or blind).")
 
 
 def read_evalset(path: Path) -> list[GoldArticle]:
@@ -169,10 +170,16 @@ def score(golds: list[GoldArticle], systems: list[ArticleAnalysis]) -> dict:
     }
 
 
-def evaluate_evalset(analyzer, path: Path = DEFAULT_PATH) -> dict:
-    """Analyse every gold article with `analyzer` (one batch) and score the result."""
+def evaluate_evalset(analyzer, path: Path = DEFAULT_PATH, split: Optional[str] = None) -> dict:
+    """Analyse every gold article with `analyzer` (one batch), or those of `split`, and score the result."""
     from stance.article.analyze import analyze_articles
 
     golds = read_evalset(path)
+    if split is not None:
+        splits = sorted({g.split for g in golds if g.split})
+        golds = [g for g in golds if g.split == split]
+        if not golds:
+            raise InputError(f"{path} has no article of split {split!r}: its splits are {splits}. Fix: pass one of "
+                             "them, or leave out --split.")
     systems = analyze_articles(analyzer, [g.text for g in golds], ids=[g.id for g in golds])
     return score(golds, systems)

@@ -54,13 +54,14 @@ def evalset_cmd(
     model: str = typer.Option("stance:latest", help="Model tag or directory."),
     gazetteer: Optional[Path] = typer.Option(None, help="Gazetteer file [default: stance/article/gazetteer.yaml]."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write the metrics as JSON here."),
+    split: Optional[str] = typer.Option(None, help="Only the articles of this split (data/evalset/part2: dev or blind)."),
 ) -> None:
     """Score article analysis on the annotated evaluation set: mentions, linking, speakers, triples."""
     from stance.article.analyze import ArticleAnalyzer
     from stance.article.evalset import DEFAULT_PATH, evaluate_evalset
 
     with exit_on_error():
-        metrics = evaluate_evalset(ArticleAnalyzer.from_ref(model, gazetteer), evalset or DEFAULT_PATH)
+        metrics = evaluate_evalset(ArticleAnalyzer.from_ref(model, gazetteer), evalset or DEFAULT_PATH, split)
     typer.echo(_table(metrics))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
