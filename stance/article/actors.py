@@ -27,10 +27,12 @@ from typing import TYPE_CHECKING
 
 from stance.article.gazetteer import ActorGazetteer, slugify
 from stance.article.parsing import dateline_end
+from stance.article.transcripts import Label, speaker_labels
 from stance.article.persons import (
     ROLE_NOUNS,
     TITLE_WORDS,
     PersonRegistry,
+    Role,
     is_name_word,
     looks_personal,
     name_words,
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
+SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 ENTITY_LABELS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "NORP": "group"}
 ID_PREFIX = {"organisation": "org", "place": "place", "group": "group"}
 STATE_ORGAN_WORDS = frozenset(
@@ -83,6 +86,9 @@ class LinkedActors:
 
     actors: dict[str, ActorInfo]
     mentions: list[Mention]
+    turns: list[tuple[int, str | None]] = field(default_factory=list)
+    """A transcript's turns (`stance.article.transcripts`): where each speaker label starts and the
+    person it names (None: someone unnamed, the author's turn); [] when the article is no transcript."""
 
 
 def _is_caps_sentence(span: "SpacySpan") -> bool:
@@ -153,10 +159,20 @@ class ActorLinker:
             entry = self.gazetteer.actors[mention.actor]
             actors.setdefault(entry.id, ActorInfo(entry.id, entry.name, entry.type, "gazetteer"))
         persons = PersonRegistry()
+        labels = speaker_labels(doc.text[skip:])
+        labelled = {i for label in labels for i in self._label_tokens(doc, label, skip)}
+        found = [m for m in found if not labelled & set(range(m.token_start, m.token_end))]
+        by_token = {i: m for m in found for i in range(m.token_start, m.token_end)}
+        turns: list[tuple[int, str | None]] = []
+        pending = list(labels)
         # spaCy sometimes labels a surname GPE or ORG ("Blinken arrived"): a word that is a person's
         # name elsewhere in the article is a person.
         person_words = {t.text for e in doc.ents if e.label_ == "PERSON" for t in e if t.is_title}
         for ent in doc.ents:
+            while pending and pending[0].start + skip <= ent.start_char:
+                turns.append(self._label(doc, pending.pop(0), skip, persons, found))
+            if labelled & set(range(ent.start, ent.end)):
+                continue  # a speaker label: its person is linked from the label
             kind = ENTITY_LABELS.get(ent.label_)
             if kind is None or not any(ch.isalpha() for ch in ent.text) or _is_caps_sentence(ent) or ent.start_char < skip:
                 continue  # entities in headlines written in capitals are guesses
@@ -189,10 +205,11 @@ class ActorLinker:
             actor_id = f"{ID_PREFIX[kind]}:{slugify(name.rstrip('s') if kind == 'group' and len(name) > 4 else name)}"
             actors.setdefault(actor_id, ActorInfo(actor_id, name, kind, "ner"))
             found.append(_mention(ent, actor_id, "entity"))
+        turns.extend(self._label(doc, label, skip, persons, found) for label in pending)
         found = [m for m in found if m.kind != "dropped"]
         found.extend(self._role_mentions(doc, persons, found))
         for person in persons.persons:
-            heads = {head for head, _ in person.role_keys}
+            heads = {role.head for role in person.role_keys}
             actors[person.id] = ActorInfo(person.id, person.name, "person", "ner", list(person.roles), heads)
         # A person's id is known only at the end, when the longest name has been seen ("Ashtiani"
         # first, "Mohammad Reza Gharaei Ashtiani" later): mentions carry a placeholder key until then.
@@ -200,7 +217,24 @@ class ActorLinker:
         for mention in found:
             mention.actor = final.get(mention.actor, mention.actor)
         found.sort(key=lambda m: (m.start, -m.end))
-        return LinkedActors(actors, found)
+        return LinkedActors(actors, found, [(start, final.get(key, key) if key else None) for start, key in turns])
+
+    @staticmethod
+    def _label_tokens(doc: "Doc", label: Label, skip: int) -> range:
+        span = doc.char_span(label.start + skip, label.end + skip, alignment_mode="expand")
+        return range(span.start, span.end) if span is not None else range(0)
+
+    @staticmethod
+    def _label(doc: "Doc", label: Label, skip: int, persons: PersonRegistry, found: list[Mention]) -> tuple[int, str | None]:
+        """Link a speaker label's person (a mention of them) and return the turn it opens."""
+        if not label.name:
+            return label.start + skip, None
+        span = doc.char_span(label.start + skip, label.end + skip, alignment_mode="expand")
+        person = persons.link(list(label.name), span.start)
+        if label.role_head:
+            person.add_title(" ".join(label.title), label.role_head, frozenset(label.title) - {"of", "the"})
+        found.append(_mention(span, person.key, "person"))
+        return label.start + skip, person.key
 
     def _absorb(self, ent: "SpacySpan", kind: str, inner: list[Mention], found: list[Mention]) -> bool:
         """Settle an entity that overlaps gazetteer matches; True when it needs no mention of its own."""
@@ -237,12 +271,22 @@ class ActorLinker:
         words, name_start = name_words(ent)
         if not words:
             return
-        person = persons.link(words, ent.start)
+        root = ent.root
+        subject = root.dep_ in SUBJECTS or (root.dep_ == "appos" and root.head.dep_ in SUBJECTS)
+        person = persons.link(words, ent.start, subject=subject)
         for role_span, is_mention in roles_of(ent, name_start):
-            person.add_role(role_span)
+            person.add_role(role_span, self._states_in(role_span, found))
             if is_mention:
                 found.append(_mention(role_span, person.key, "role"))
         found.append(_mention(ent, person.key, "person"))
+
+    def _states_in(self, span: "SpacySpan", found: list[Mention]) -> frozenset[str]:
+        """The states a role phrase names: by name, demonym or metonym ("Iran's", "Chinese", "Pentagon")."""
+        return frozenset(
+            m.actor for m in found
+            if span.start <= m.token_start and m.token_end <= span.end and m.kind != "dropped"
+            and m.actor in self.gazetteer.actors and self.gazetteer.actors[m.actor].type == "state"
+        )
 
     def _organ_of(self, ent: "SpacySpan", inner: list[Mention]) -> str | None:
         states = {m.actor for m in inner if self.gazetteer.actors[m.actor].type == "state"}
@@ -267,8 +311,9 @@ class ActorLinker:
                 left -= 1
             if doc[left].lower_ not in ("the", "this", "that") and doc[left].dep_ != "poss":
                 continue  # "a minister" introduces someone new
-            words = {t.lower_ for t in doc[left : token.i] if t.dep_ not in ("det", "case") and not t.is_punct}
-            person = persons.by_role(token.lower_, words, before=left)
+            words = frozenset(t.lower_ for t in doc[left : token.i] if t.dep_ not in ("det", "case") and not t.is_punct)
+            role = Role(token.lower_, words, self._states_in(doc[left : token.i + 1], found))
+            person = persons.by_role(role, before=left)
             if person is not None:
                 start = left + 1 if doc[left].lower_ in ("the", "this", "that") else left
                 mentions.append(_mention(doc[start : token.i + 1], person.key, "role"))

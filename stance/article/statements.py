@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from stance.article.transcripts import LABEL_ONLY
 from stance.schema import Span
 
 if TYPE_CHECKING:
@@ -115,8 +116,10 @@ def split_statements(doc: "Doc", text: str | None = None) -> list[Statement]:
 
     merged: list[list[int]] = []
     for start, end, tok_start, tok_end in sents:
-        # Join this sentence to the previous statement when a quotation crosses the boundary.
-        if merged and any(q_start < start < q_end for q_start, q_end in quotes_in(merged[-1][1] - 1, start + 1)):
+        # Join this sentence to the previous statement when a quotation crosses the boundary, or when
+        # that one is only a transcript's speaker label on the same line ("SECRETARY OF STATE X: Good …").
+        label = merged and LABEL_ONLY.fullmatch(text, merged[-1][0], merged[-1][1]) and "\n" not in text[merged[-1][1]:start]
+        if merged and (label or any(q_start < start < q_end for q_start, q_end in quotes_in(merged[-1][1] - 1, start + 1))):
             merged[-1][1], merged[-1][3] = end, tok_end
         else:
             merged.append([start, end, tok_start, tok_end])
