@@ -8,7 +8,9 @@
 Measured, side by side in one run: the page's load time (navigation start to the `load` event, and
 wall time of the browser's navigation, fresh browser context each time), the time from pressing
 Analyse to the result shown for a 600-word article made from data/evalset texts, and the same article
-posted to /analyze directly (the page's own share is the difference). The server runs as
+posted to /analyze directly (the page's own share is the difference), and the time to open the
+output of a batch run (`stance score --mode articles` on the evalset with the same model, JSON Lines,
+repeated under new ids to 24, 480 and 1,992 articles) from pressing the button to the network drawn. The server runs as
 scripts/main.sh runs it (`STANCE_PRELOAD_ANALYZER=1`: spaCy and the gazetteer load in the background at
 start-up); the first analysis ("cold") is the first the server gets. Headless Debian Chromium at /usr/bin/chromium.
 """
@@ -21,6 +23,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,6 +83,40 @@ def api_analysis(url: str, text: str) -> float:
     response = httpx.post(f"{url}/analyze", json={"text": text}, timeout=120)
     response.raise_for_status()
     return time.perf_counter() - started
+
+
+def score_output(model: str, folder: Path) -> Path:
+    """`stance score --mode articles` on the evalset articles with `model`: the JSON Lines output."""
+    from stance.batch import ScoreOptions, score_file
+
+    source = folder / "evalset.jsonl"
+    source.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in evalset_articles()))
+    return Path(score_file(source, folder / "evalset.stances.jsonl", model, ScoreOptions(mode="articles", progress=False)).output)
+
+
+def repeated_output(output: Path, copies: int) -> bytes:
+    """The output's rows `copies` times, each copy under new row numbers and ids (a corpus that large)."""
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    articles = max(r["row"] for r in rows)
+    lines = [json.dumps({**r, "row": r["row"] + copy * articles, "id": f"{r['id']}-{copy}"})
+             for copy in range(copies) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def open_output(browser, url: str, content: bytes) -> tuple[float, int]:
+    """(s from pressing the button to the corpus network drawn, dyads in the table) for a batch output."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{url}/")
+    page.click("#tab-corpus")
+    page.set_input_files("#corpus-file", files=[{"name": "run.stances.jsonl", "mimeType": "application/x-ndjson",
+                                                 "buffer": content}])
+    started = time.perf_counter()
+    page.click("#analyze-corpus")
+    page.wait_for_selector("#corpus-result:not([hidden]) .edge", timeout=120_000)
+    seconds = time.perf_counter() - started
+    dyads = page.locator("#dyads-table tbody tr").count()
+    page.close()
+    return seconds, dyads
 
 
 def screenshots(browser, url: str, folder: Path) -> list[str]:
@@ -148,6 +185,11 @@ def main() -> None:
             warm = [page_analysis(page, text) for _ in range(args.repeat)]
             api = [api_analysis(url, text) for _ in range(args.repeat)]
             shown = page.inner_text("#status")
+            with tempfile.TemporaryDirectory() as folder:
+                output = score_output(args.model, Path(folder))
+                articles = max(json.loads(line)["row"] for line in output.read_text().splitlines())
+                opened = {copies * articles: open_output(browser, url, repeated_output(output, copies))
+                          for copies in (1, 20, 83)}
             images = screenshots(browser, url, args.screenshots) if args.screenshots else []
             browser.close()
     finally:
@@ -162,6 +204,7 @@ def main() -> None:
         "result_shown_warm_s": {"median": round(statistics.median(warm), 3), "max": round(max(warm), 3)},
         "api_analyze_s": {"median": round(statistics.median(api), 3), "max": round(max(api), 3)},
         "page_share_s": round(statistics.median(warm) - statistics.median(api), 3),
+        "open_output_s": {str(n): {"seconds": round(t, 3), "dyads": d} for n, (t, d) in opened.items()},
         "status_line": shown, "cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class, "cores": os.cpu_count(),
         "screenshots": images,
     }
@@ -172,7 +215,7 @@ def main() -> None:
         (f"{result['words']}-word article: result shown, warm median", f"{result['result_shown_warm_s']['median']:.2f} s"),
         (f"{result['words']}-word article: POST /analyze alone, median", f"{result['api_analyze_s']['median']:.2f} s"),
         ("the page's own share (warm median - API median)", f"{result['page_share_s']:.2f} s"),
-    ]
+    ] + [(f"open a batch output of {n:,} articles ({d:,} dyads)", f"{t:.2f} s") for n, (t, d) in opened.items()]
     width = max(len(name) for name, _ in rows)
     print(f"CPU: {hardware.cpu_name} ({hardware.cpu_class}), {os.cpu_count()} cores; {args.model}")
     for name, value in rows:

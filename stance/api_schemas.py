@@ -27,7 +27,7 @@ from stance.errors import InputError
 from stance.labels import SENTIMENT_LABELS, STANCE_LABELS
 from stance.limits import (
     MAX_ANALYSES_ADMITTED, MAX_ARTICLES, MAX_BODY_BYTES, MAX_ID_CHARS, MAX_ITEMS, MAX_NAME_CHARS, MAX_REQUEST_CHARS,
-    MAX_TEXT_CHARS, MAX_USER_ACTORS,
+    MAX_REQUEST_TOKENS, MAX_TEXT_CHARS, MAX_USER_ACTORS,
 )
 from stance.schema import AUTHOR, Item
 
@@ -392,6 +392,10 @@ class Limits(BaseModel):
     max_articles_per_request: int = Field(MAX_ARTICLES, description="Articles per /analyze_batch request.")
     max_article_chars_per_request: int = Field(
         MAX_REQUEST_CHARS, description="Characters per /analyze or /analyze_batch request, all articles together."
+    )
+    max_article_tokens_per_request: int = Field(
+        MAX_REQUEST_TOKENS, description="spaCy tokens per /analyze or /analyze_batch request, all articles together "
+        "(news has about one per 5 characters)."
     )
     max_id_chars: int = Field(MAX_ID_CHARS, description="Characters of an article id.")
     max_user_actors: int = Field(MAX_USER_ACTORS, description="Actors per /analyze article (`actors`).")

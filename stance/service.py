@@ -51,6 +51,7 @@ from stance.article.process import AnalysisProcess, AnalysisProcessError
 from stance.article.schema import AnalyzeRequest, ArticleAnalysis
 from stance.classifier import StanceClassifier
 from stance.errors import InputError, ModelNotFoundError
+from stance.limits import MAX_REQUEST_TOKENS
 from stance.http_limits import ANALYSIS_ROUTES, AnalysisAdmission, JSONBodies, analyses_limit, body_limits
 from stance.http_telemetry import bounded_service
 from stance.store import MODEL_NAME, registered, tier_tag
@@ -225,7 +226,7 @@ class StanceService:
         self.classifier.predict([ClassifyItem(**item) for item in EXAMPLE_ITEMS])
         # Analyses run in a child process of their own, so that a long one never delays a classification
         # (stance.article.process); it starts on the first /analyze, or now with STANCE_PRELOAD_ANALYZER=1.
-        self.analysis = AnalysisProcess(Path(stored.path), BACKEND, GAZETTEER)
+        self.analysis = AnalysisProcess(Path(stored.path), BACKEND, GAZETTEER, max_tokens=MAX_REQUEST_TOKENS)
         self._gazetteer: ActorGazetteer | None = None
         if PRELOAD_ANALYZER:
             self.analysis.start(warm=True)

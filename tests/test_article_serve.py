@@ -37,6 +37,13 @@ BAD_INPUTS = {
         ["text"],
         r"text has 200,004 characters: the limit is 100,000 per request\. Fix: split",
     ),
+    "token-dense text": (
+        "/analyze",
+        {"text": "a " * 40_000},
+        400,
+        ["text"],
+        r"text has 40,000 tokens \(words, punctuation marks and symbols\): the limit is 35,000 per request\..*Fix:",
+    ),
     "unknown field": ("/analyze", {"text": "Iran.", "colour": "red"}, 400, ["colour"], r"Extra inputs"),
     "text not a string": ("/analyze", {"text": 5}, 400, ["text"], r"valid string"),
     "too many articles": (
@@ -205,7 +212,7 @@ def test_a_killed_analysis_process_fails_only_its_analysis_and_the_next_starts_a
         asyncio.run(service.analyze(text=TEXT))
         (first,) = _child_pids(service)
         with ThreadPoolExecutor(1) as pool:
-            running = pool.submit(lambda: asyncio.run(service.analyze(text=symbol_noise(100_000))))
+            running = pool.submit(lambda: asyncio.run(service.analyze(text=symbol_noise(75_000))))
             time.sleep(1.5)
             os.kill(first, signal.SIGKILL)
             with pytest.raises(InternalServerError, match=r"analysis process stopped .*Fix: retry"):

@@ -53,8 +53,11 @@ class _Pending:
 class ArticleAnalyzer:
     """Analyse articles with one spaCy pipeline, one gazetteer and one stance classifier."""
 
-    def __init__(self, classifier: "StanceClassifier", gazetteer: Optional[ActorGazetteer] = None, nlp=None) -> None:
+    def __init__(self, classifier: "StanceClassifier", gazetteer: Optional[ActorGazetteer] = None, nlp=None,
+                 max_tokens: Optional[int] = None) -> None:
         self.classifier = classifier
+        self.max_tokens = max_tokens
+        """Tokens per `analyze_many` call (all its articles), checked before spaCy's pipeline runs; None: no limit."""
         self.nlp = nlp if nlp is not None else load_pipeline()
         self.gazetteer = gazetteer if gazetteer is not None else ActorGazetteer.default()
         self._linkers: dict[tuple, ActorLinker] = {(): ActorLinker(self.nlp, self.gazetteer)}
@@ -112,7 +115,7 @@ class ArticleAnalyzer:
             check_length(text)
         with self._stage("spacy"):
             # The gazetteer writes apostrophes as ' ("Sana'a", "People's"): match news text's ’ too.
-            docs = parse_texts(self.nlp, [t.replace("’", "'") for t in texts])
+            docs = parse_texts(self.nlp, [t.replace("’", "'") for t in texts], max_tokens=self.max_tokens)
         with self._stage("actors_speakers"):
             return [self._rules(r, text, doc) for r, text, doc in zip(requests, texts, docs, strict=True)]
 

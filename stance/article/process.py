@@ -42,11 +42,12 @@ class AnalysisProcess:
     """Analyse articles in one child process (spawned: no state copied from the caller).
 
     `model_path` and `backend` are loaded in the child as `StanceClassifier.from_path` loads them, with
-    the gazetteer at `gazetteer`. `analyze` is a coroutine; `analyze_now` the blocking form.
+    the gazetteer at `gazetteer`; `max_tokens` bounds each call's tokens (`ArticleAnalyzer.max_tokens`). `analyze` is a coroutine; `analyze_now` the blocking form.
     """
 
-    def __init__(self, model_path: Path, backend: str, gazetteer: Path, niceness: int = ANALYSIS_NICENESS) -> None:
-        self.options = (str(model_path), backend, str(gazetteer), niceness)
+    def __init__(self, model_path: Path, backend: str, gazetteer: Path, niceness: int = ANALYSIS_NICENESS,
+                 max_tokens: Optional[int] = None) -> None:
+        self.options = (str(model_path), backend, str(gazetteer), niceness, max_tokens)
         self._executor: Optional[ProcessPoolExecutor] = None
         self._lock = threading.Lock()
 
@@ -121,7 +122,7 @@ def _died(err: BaseException) -> AnalysisProcessError:
     )
 
 
-def _start_child(model_path: str, backend: str, gazetteer: str, niceness: int) -> None:
+def _start_child(model_path: str, backend: str, gazetteer: str, niceness: int, max_tokens: Optional[int]) -> None:
     """The child's initializer: lower its priority, load the classifier, spaCy and the gazetteer."""
     global _ANALYZER
     from stance.article.analyze import ArticleAnalyzer
@@ -131,7 +132,7 @@ def _start_child(model_path: str, backend: str, gazetteer: str, niceness: int) -
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
     classifier = StanceClassifier.from_path(Path(model_path), backend=backend)
-    _ANALYZER = ArticleAnalyzer(classifier, ActorGazetteer.from_file(Path(gazetteer)))
+    _ANALYZER = ArticleAnalyzer(classifier, ActorGazetteer.from_file(Path(gazetteer)), max_tokens=max_tokens)
 
 
 def _warm_child(text: Optional[str]) -> None:
