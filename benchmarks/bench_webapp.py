@@ -112,7 +112,11 @@ def open_output(browser, url: str, content: bytes) -> tuple[float, int]:
                                                  "buffer": content}])
     started = time.perf_counter()
     page.click("#analyze-corpus")
-    page.wait_for_selector("#corpus-result:not([hidden]) .edge", timeout=120_000)
+    try:
+        page.wait_for_selector("#corpus-result:not([hidden]) .edge", timeout=120_000)
+    except Exception as err:  # say what the page showed instead
+        shown = {name: page.inner_text(f"#corpus-{name}") for name in ("status", "error", "warnings")}
+        raise SystemExit(f"The corpus view did not draw the network of {len(content):,} bytes: {shown}") from err
     seconds = time.perf_counter() - started
     dyads = page.locator("#dyads-table tbody tr").count()
     page.close()

@@ -52,8 +52,10 @@ MAX_USER_ACTORS = 1000
 # The page (stance.web): opening a batch run's output needs no model work, only reading and drawing
 MAX_OPENED_ARTICLES = 2000
 """Articles of a batch run's output the page opens (and exports again) at once."""
-MAX_UPLOAD_CHARS = 20_000_000
-"""Characters (Parquet: bytes) of a file uploaded to the page's corpus view."""
+MAX_UPLOAD_CHARS = 40_000_000
+"""Characters (Parquet: bytes) of a file uploaded to the page's corpus view: room for the output of a
+batch run of MAX_OPENED_ARTICLES news articles (`stance score --mode articles` JSON Lines of the
+evalset's articles: 12.4 MB per 1,000 articles), sent JSON-escaped within MAX_PAGE_BODY_BYTES."""
 
 # Article analysis anywhere (CLI, batch articles mode)
 MAX_ARTICLE_CHARS = 2_000_000

@@ -76,8 +76,9 @@ def read_upload(filename: Any, content: Any = None, content_base64: Any = None) 
     data = _content(filename, format, content, content_base64)
     if len(data) > MAX_UPLOAD_CHARS:
         raise CorpusTooLarge(f"{filename} has {len(data):,} {'bytes' if format == 'parquet' else 'characters'}: the "
-                             f"page opens files of at most {MAX_UPLOAD_CHARS:,}. Fix: split the file, or analyse it "
-                             f"offline with `{offline_command(filename)}`.", offline_command(filename))
+                             f"page opens files of at most {MAX_UPLOAD_CHARS:,}. Fix: split the file (the page opens "
+                             f"up to {MAX_OPENED_ARTICLES:,} articles of a batch run's output at once); a file of "
+                             f"articles can be analysed offline with `{offline_command(filename)}`.", offline_command(filename))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload.{format}"
         if isinstance(data, bytes):
