@@ -52,10 +52,12 @@ def test_gazetteer_entries_follow_the_schema(actors):
     problems = []
     for index, actor in enumerate(actors):
         where = f"actors[{index}] ({actor.get('id', '?')})"
-        keys = list(actor)
+        keys = [key for key in actor if key != "code"]  # `code` (states: required) follows `type`
         if keys[: len(REQUIRED_KEYS)] != REQUIRED_KEYS or set(keys) - set(REQUIRED_KEYS) - {"ambiguous_aliases"}:
             problems.append(f"{where}: keys {keys}, expected {REQUIRED_KEYS} (+ optional ambiguous_aliases)")
             continue
+        if (actor["type"] == "state") != ("code" in actor) or ("code" in actor and list(actor).index("code") != 3):
+            problems.append(f"{where}: a state has `code` right after `type` (scripts/gazetteer_codes.py), others none")
         if not ID_PATTERN.match(str(actor["id"])):
             problems.append(f"{where}: id is not lowercase-hyphenated")
         if not isinstance(actor["name"], str) or not actor["name"].strip():
@@ -292,3 +294,23 @@ def test_check_article_reports_broken_offsets(actor_types):
     problems = check_article(article, actor_types)
     assert any("does not match text[15:20]" in p for p in problems)
     assert any("stance not in" in p for p in problems)
+
+
+def test_every_state_carries_its_iso_3166_code_from_pycountry() -> None:
+    """Each gazetteer state's `code` is what pycountry gives for it (scripts/gazetteer_codes.py wrote them;
+    Kosovo, which ISO 3166-1 has no code for, XKX), and no two states share one."""
+    pytest.importorskip("pycountry")
+    import subprocess
+    import sys
+
+    from stance.article.codes import NOT_IN_ISO, iso_alpha3
+    from stance.article.gazetteer import ActorGazetteer
+
+    states = [e for e in ActorGazetteer.default().actors.values() if e.type == "state"]
+    assert len(states) >= 193  # the UN member states, and observers and states with partial recognition
+    wrong = {e.id: (e.code, iso_alpha3(e)) for e in states if e.code != iso_alpha3(e)}
+    assert not wrong, f"codes differ from pycountry's: {wrong}; run scripts/gazetteer_codes.py"
+    assert len({e.code for e in states}) == len(states)
+    assert {e.id: e.code for e in states if e.id in NOT_IN_ISO} == NOT_IN_ISO
+    check = subprocess.run([sys.executable, str(ROOT / "scripts/gazetteer_codes.py"), "--check"], capture_output=True)
+    assert check.returncode == 0, check.stderr.decode()

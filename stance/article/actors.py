@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from stance.article.codes import person_code
 from stance.article.gazetteer import ActorGazetteer, slugify
 from stance.article.parsing import dateline_end
 from stance.article.transcripts import Label, speaker_labels
@@ -78,6 +79,12 @@ class ActorInfo:
     source: str
     roles: list[str] = field(default_factory=list)
     role_heads: set[str] = field(default_factory=set)
+    country: str | None = None
+    """ISO 3166-1 alpha-3 of the state: the state's own, or the one a person's roles name."""
+    sector: str | None = None
+    """A person's sector from their roles (GOV, MIL, JUD, LEG, COP, REB, OPP; `stance.article.codes`)."""
+    code: str | None = None
+    """The event-data code: the gazetteer's (states, coded organisations) or country + sector (IRNGOV)."""
 
 
 @dataclass
@@ -103,6 +110,7 @@ class ActorLinker:
         from spacy.matcher import PhraseMatcher
 
         self.gazetteer = gazetteer
+        self.state_codes = {e.id: e.code for e in gazetteer.actors.values() if e.type == "state" and e.code}
         self.surfaces = gazetteer.surface_table()
         self.ambiguous = gazetteer.ambiguous_table()
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -157,7 +165,9 @@ class ActorLinker:
         actors: dict[str, ActorInfo] = {}
         for mention in found:
             entry = self.gazetteer.actors[mention.actor]
-            actors.setdefault(entry.id, ActorInfo(entry.id, entry.name, entry.type, "gazetteer"))
+            country = entry.code if entry.type == "state" else None
+            actors.setdefault(entry.id, ActorInfo(entry.id, entry.name, entry.type, "gazetteer", country=country,
+                                                  code=entry.code))
         persons = PersonRegistry()
         labels = speaker_labels(doc.text[skip:])
         labelled = {i for label in labels for i in self._label_tokens(doc, label, skip)}
@@ -210,7 +220,10 @@ class ActorLinker:
         found.extend(self._role_mentions(doc, persons, found))
         for person in persons.persons:
             heads = {role.head for role in person.role_keys}
-            actors[person.id] = ActorInfo(person.id, person.name, "person", "ner", list(person.roles), heads)
+            country, sector = person_code(person.role_keys, self.state_codes)
+            code = f"{country or ''}{sector or ''}" or None
+            actors[person.id] = ActorInfo(person.id, person.name, "person", "ner", list(person.roles), heads,
+                                          country, sector, code)
         # A person's id is known only at the end, when the longest name has been seen ("Ashtiani"
         # first, "Mohammad Reza Gharaei Ashtiani" later): mentions carry a placeholder key until then.
         final = {p.key: p.id for p in persons.persons}

@@ -211,7 +211,7 @@ def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
     user_ids = {a.id for a in pending.request.actors}
     actors = [
         ActorOut(id=a.id, name=a.name, type=a.type, source="user" if a.id in user_ids else a.source,
-                 mentions=counts[a.id], roles=a.roles)
+                 mentions=counts[a.id], roles=a.roles, country=a.country, sector=a.sector, code=a.code)
         for a in pending.linked.actors.values() if counts[a.id] or a.id in {s.speaker for s in pending.statements}
     ]
     statements = [

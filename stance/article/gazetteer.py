@@ -50,6 +50,11 @@ class ActorEntry(BaseModel):
     ambiguous_aliases: list[str] = Field(
         default_factory=list, description="Aliases that are also common words (US, IS): matched only as entities."
     )
+    code: Optional[str] = Field(
+        None, pattern=r"^[A-Z]{3}[A-Z0-9]{0,9}$",
+        description="Event-data code: a state's ISO 3166-1 alpha-3 (IRN), or any code of your coding scheme in "
+        "capitals (NATO, IGOUNO).",
+    )
 
     def model_post_init(self, _context) -> None:
         if not self.id:
@@ -108,6 +113,8 @@ class ActorGazetteer:
         for key in ("aliases", "demonyms", "metonyms", "ambiguous_aliases"):
             merged = list(dict.fromkeys([*getattr(known, key), *getattr(entry, key)]))
             setattr(known, key, merged)
+        if entry.code:  # a user list may code an actor of ours in its own scheme
+            known.code = entry.code
 
     def surface_table(self) -> dict[str, tuple[str, SurfaceKind]]:
         """Unambiguous surface → (actor id, kind); the first actor listed wins a shared surface."""

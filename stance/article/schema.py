@@ -31,6 +31,12 @@ class ActorOut(_Model):
     source: str = Field(description="gazetteer, user or ner (found by spaCy only).")
     mentions: int = Field(description="How many times the article mentions the actor.")
     roles: list[str] = Field(default_factory=list, description="Role descriptions the text gives a person.")
+    country: Optional[str] = Field(None, description="ISO 3166-1 alpha-3 code of the state (IRN), or of the one "
+                                   "state a person's roles name (\"Iran's defence minister\" → IRN).")
+    sector: Optional[str] = Field(None, description="A person's sector from their roles, CAMEO-style: GOV, MIL, "
+                                  "JUD, LEG, COP, REB, OPP.")
+    code: Optional[str] = Field(None, description="Event-data code as ICEWS/PLOVER write it: a state's ISO code, "
+                                "a person's country + sector (IRNGOV), or a code given in the actor list.")
 
 
 class MentionOut(_Model):
