@@ -13,7 +13,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Mapping, Optional
+from contextlib import contextmanager
+from typing import Iterator, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,6 +55,23 @@ def stop_local_server(process: subprocess.Popen, timeout: float = 30) -> None:
             process.wait()
     if process.stdout is not None:
         process.stdout.close()
+
+
+@contextmanager
+def serving(env: Mapping[str, Optional[str]], timeout: float = 90) -> Iterator[str]:
+    """A test's `bentoml serve` with `env` (see `start_local_server`): yields its URL once ready; one that
+    does not get ready fails the test with its output; stopped however the test ends."""
+    import pytest
+
+    port = free_port()
+    process = start_local_server(port, env, capture=True)
+    try:
+        wait_until_ready(process, port, timeout=timeout, log=drain_output(process))
+        yield f"http://127.0.0.1:{port}"
+    except ServerNotReady as err:
+        pytest.fail(str(err))
+    finally:
+        stop_local_server(process, timeout=20)
 
 
 class ServerNotReady(RuntimeError):

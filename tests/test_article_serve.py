@@ -15,9 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.local_server import (
-    ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
-)
+from tests.local_server import serving
 from tests.test_article_fixtures import same_stances, tiny_model  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,16 +91,8 @@ def store(tiny_model, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
 
 @pytest.fixture(scope="module")
 def server(store) -> Iterator[str]:
-    port = free_port()
-    process = start_local_server(port, {"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None},
-                                 capture=True)
-    try:
-        wait_until_ready(process, port, timeout=90, log=drain_output(process))
-        yield f"http://127.0.0.1:{port}"
-    except ServerNotReady as err:
-        pytest.fail(str(err))
-    finally:
-        stop_local_server(process, timeout=20)
+    with serving({"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None}) as url:
+        yield url
 
 
 def _error(response) -> tuple[list, str]:

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.local_server import ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready
+from tests.local_server import serving
 from tests.test_article_fixtures import tiny_model  # noqa: F401  (fixture)
 from tests.test_article_serve import store  # noqa: F401  (fixture)
 
@@ -30,16 +30,9 @@ def symbol_noise(chars: int, seed: int = 0) -> str:
 
 @pytest.fixture(scope="module")
 def one_analysis_server(store) -> Iterator[str]:  # noqa: F811
-    port = free_port()
-    env = {"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None, "STANCE_MAX_ANALYSES": "1"}
-    process = start_local_server(port, env, capture=True)
-    try:
-        wait_until_ready(process, port, timeout=90, log=drain_output(process))
-        yield f"http://127.0.0.1:{port}"
-    except ServerNotReady as err:
-        pytest.fail(str(err))
-    finally:
-        stop_local_server(process, timeout=20)
+    with serving({"BENTOML_HOME": str(store), "STANCE_MODEL": None, "STANCE_GAZETTEER": None,
+                  "STANCE_MAX_ANALYSES": "1"}) as url:
+        yield url
 
 
 def test_classify_answers_and_a_second_analysis_is_refused_while_a_long_one_runs(one_analysis_server) -> None:
