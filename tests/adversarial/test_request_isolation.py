@@ -90,6 +90,22 @@ def test_items_of_different_groups_never_share_a_sequence() -> None:
     assert group_items(items, "multi", groups=[7, 7, 7, 7]) == group_items(items, "multi")
 
 
+def test_a_sequence_two_requests_share_is_run_once_and_read_alike(tiny_model) -> None:  # noqa: F811
+    """Two requests with the same statement and targets (a wire story in two articles) give the same
+    sequence: it runs once, and each request gets what it gets alone."""
+    classifier = StanceClassifier.from_path(tiny_model, backend="torch", bf16=False)
+    items = [Item(text=TEXT, target_span=span, holder_span=IRAN) for span in [(13, 18), (37, 50), (55, 61)]]
+    alone = classifier.predict(items)
+    run = []
+    real_map = classifier.backend.map
+    classifier.backend.map = lambda batches: (run.extend(len(b["input_ids"]) for b in batches), real_map(batches))[1]
+    both = classifier.predict_requests([items, items])
+    assert sum(run) == 1  # the three targets share one sequence, and the second request's is the same
+    for request in both:
+        for got, want in zip(request, alone):
+            assert got.stance_probs == want.stance_probs and got.sentiment_probs == want.sentiment_probs
+
+
 def test_group_keys_must_match_the_items(tiny_model) -> None:  # noqa: F811
     classifier = StanceClassifier.from_path(tiny_model, backend="torch", bf16=False)
     items = CASES["other targets of the same statement"][1]
