@@ -41,17 +41,17 @@ _LONE_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*(?:" + _HIGH_ALONE + rb"|" + _LO
 def body_limits(environ: Mapping[str, str] = os.environ) -> tuple[int, int]:
     """(API routes, page routes) body limits in bytes: `stance.limits`, or the environment variables."""
     return (
-        _bytes_setting(environ, BODY_LIMIT_ENV, MAX_BODY_BYTES),
-        _bytes_setting(environ, PAGE_BODY_LIMIT_ENV, MAX_PAGE_BODY_BYTES),
+        _positive_setting(environ, BODY_LIMIT_ENV, MAX_BODY_BYTES),
+        _positive_setting(environ, PAGE_BODY_LIMIT_ENV, MAX_PAGE_BODY_BYTES),
     )
 
 
 def analyses_limit(environ: Mapping[str, str] = os.environ) -> int:
     """Analyses admitted at once (running or queued): `stance.limits`, or STANCE_MAX_ANALYSES."""
-    return _bytes_setting(environ, ANALYSES_ENV, MAX_ANALYSES_ADMITTED, unit="analyses")
+    return _positive_setting(environ, ANALYSES_ENV, MAX_ANALYSES_ADMITTED, unit="analyses")
 
 
-def _bytes_setting(environ: Mapping[str, str], name: str, default: int, unit: str = "bytes") -> int:
+def _positive_setting(environ: Mapping[str, str], name: str, default: int, unit: str = "bytes") -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default

@@ -29,7 +29,7 @@ PYCOUNTRY_NAMES = {
 }
 """Gazetteer states whose names and aliases pycountry spells otherwise: its name for them."""
 
-SECTORS: tuple[tuple[str, frozenset[str]], ...] = (
+SECTORS: tuple[tuple[str, frozenset[str]], ...] = (  # every sector but GOV (`GOV_CUES`)
     ("MIL", frozenset("""general commander admiral colonel lieutenant major captain sergeant brigadier marshal
         officer army navy military troops soldier forces gen. col. lt. maj. capt. sgt. adm. brig. cmdr.""".split())),
     ("COP", frozenset("police policeman policewoman constable".split())),
@@ -38,12 +38,15 @@ SECTORS: tuple[tuple[str, frozenset[str]], ...] = (
                       "representative deputy-speaker".split())),
     ("REB", frozenset("rebel rebels militant militants insurgent insurgents fighter fighters guerrilla".split())),
     ("OPP", frozenset("opposition dissident".split())),
-    ("GOV", frozenset("""president minister secretary chancellor premier king queen prince emir sultan ayatollah
-        leader spokesman spokeswoman spokesperson ambassador envoy diplomat governor mayor official adviser
-        advisor negotiator head chief director cabinet government""".split())),
 )
-"""Sector codes (CAMEO's actor types) and the role words that give them, tried in this order: a word of
-an earlier sector wins ("defense secretary" is GOV, "army chief" MIL, "chief justice" JUD)."""
+"""Sector codes (CAMEO's actor types) other than GOV and the role words that give them, in the order
+`sector` tries them."""
+OFFICES = frozenset("""president minister secretary chancellor premier king queen prince emir sultan ayatollah
+    ambassador envoy diplomat governor mayor cabinet government""".split())
+"""GOV heads that are offices themselves: a minister is GOV whatever the ministry."""
+GOV_CUES = OFFICES | frozenset("""leader spokesman spokeswoman spokesperson official adviser advisor negotiator
+    head chief director""".split())
+"""Role words of government; those not in OFFICES are generic heads that take their words' sector."""
 
 
 def iso_alpha3(entry: "ActorEntry") -> str:
@@ -67,20 +70,17 @@ def sector(role: "Role") -> Optional[str]:
     a rank decides (a judge is JUD, a general MIL, a minister GOV whatever the ministry: "justice
     minister" is GOV); a generic head (leader, spokesman, chief, head, official) takes the sector of its
     words ("rebel leader" REB, "army chief" and "military spokesman" MIL), else GOV."""
-    for code, cues in SECTORS[:-1]:
+    for code, cues in SECTORS:
         if role.head in cues:
             return code
-    if role.head in _OFFICES:
+    if role.head in OFFICES:
         return "GOV"
-    if role.head in SECTORS[-1][1]:
-        return next((code for code, cues in SECTORS[:-1] if role.words & cues), "GOV")
-    words = role.words | {role.head}
-    return next((code for code, cues in SECTORS if words & cues), None)
+    by_words = next((code for code, cues in SECTORS if role.words & cues), None)
+    if role.head in GOV_CUES:
+        return by_words or "GOV"
+    return by_words or ("GOV" if role.words & GOV_CUES else None)
 
 
-_OFFICES = frozenset("""president minister secretary chancellor premier king queen prince emir sultan ayatollah
-    ambassador envoy diplomat governor mayor cabinet government""".split())
-"""GOV heads that are offices themselves; the other GOV cues (leader, spokesman, chief, …) are generic."""
 PREFERENCE = ("REB", "OPP", "JUD", "LEG", "GOV", "COP", "MIL")
 """When a person's roles give several sectors, the first of these: an office over a rank ("Brigadier
 General …, Iran's defence minister" is GOV), membership of a rebel group over any office."""

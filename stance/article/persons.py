@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from stance.article.gazetteer import slugify
+from stance.article.parsing import TITLE_ABBREVIATIONS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -32,8 +33,8 @@ TITLE_WORDS = frozenset(
     sheik emir sultan ayatollah imam pope cardinal bishop rabbi senator sen. rep. representative gov. governor
     mayor ambassador envoy spokesman spokeswoman spokesperson chancellor premier speaker supreme leader judge
     justice attorney state home health economy trade energy army air navy force forces advisor adviser
-    first lady. president-elect brig brig. gen lt col maj capt sgt adm cmdr cmdr. rear marine corps press cpl. pvt. amb. cdr. hon. spc. pfc. asst. dep.""".split()
-)
+    first lady. president-elect brig gen lt col maj capt sgt adm cmdr rear marine corps press""".split()
+) | {abbreviation.lower() for abbreviation in TITLE_ABBREVIATIONS}  # "Brig.", "Lt.": one token each
 ROLE_NOUNS = frozenset(
     """president minister secretary general commander chief leader spokesman spokeswoman spokesperson
     ambassador envoy chancellor premier king queen prince emir sultan ayatollah senator governor mayor
@@ -47,7 +48,7 @@ PERSONAL_TITLES = frozenset(
 """Titles that make an entity a person when proper names follow ("Spokesperson Ned Price" tagged ORG)."""
 
 
-LEADER_HEADS = frozenset({"president", "premier", "chancellor", "king", "queen", "emir", "sultan", "ayatollah", "leader", "prince"})
+LEADER_HEADS = frozenset("president premier chancellor king queen emir sultan ayatollah leader prince".split())
 """Heads a "leader" description may refer to (and "prime minister")."""
 GENERIC_HEADS = frozenset({"chief", "head", "official", "officer"})
 """Heads that name no office of their own: "the defense chief", "the top Iraqi military official"
@@ -104,7 +105,8 @@ class Role:
         if self.head == "leader":
             return held.leads
         if self.head in GENERIC_HEADS | {"diplomat"}:
-            return bool(self.domain) and self.domain == held.domain or (self.head == "official" and not self.domain)
+            same_domain = self.domain is not None and self.domain == held.domain
+            return same_domain or (self.head == "official" and self.domain is None)
         return False
 
 

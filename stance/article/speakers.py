@@ -60,6 +60,7 @@ def _forms(verb: str) -> set[str]:
 
 
 REPORTING_FORMS = frozenset(form for verb in _VERBS for form in _forms(verb))
+"""Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
 WEAK_FORMS = frozenset(form for verb in _WEAK_VERBS for form in _forms(verb))
 OBJECT_FORMS = frozenset(form for verb in _OBJECT_VERBS for form in _forms(verb))
 PHRASAL_FORMS = frozenset(_forms("point") | {"laid", "lays", "lay", "spelled", "spelt", "spells"})
@@ -67,7 +68,6 @@ PHRASAL_FORMS = frozenset(_forms("point") | {"laid", "lays", "lay", "spelled", "
 "to", said of a person ("the minister pointed to the progress made")."""
 SOUND_FORMS = frozenset(_forms("sound"))
 """Reporting with "alarm" or "warning" as object: "X sounded the alarm about …"."""
-"""Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
 PERSON_PRONOUNS = frozenset({"he", "she"})
 GROUP_PRONOUNS = frozenset({"they", "it"})
 
@@ -87,6 +87,7 @@ class SpeakerFinder:
         self.starts = [m.token_start for m in linked.mentions]  # mentions are sorted by position
         self.turns = linked.turns
         self.turn_starts = [start for start, _ in linked.turns]
+        self.labels = {m.start: m for m in linked.mentions if m.start in set(self.turn_starts)}  # label mentions
 
     def attribute(self, statements: list[Statement]) -> None:
         """Set speaker, speaker_span, speaker_text and attribution (the rule used) on each statement."""
@@ -95,7 +96,7 @@ class SpeakerFinder:
             turn = bisect.bisect_right(self.turn_starts, statement.start) - 1
             if turn >= 0:
                 statement.speaker, statement.attribution = self.turns[turn][1], "transcript_turn"
-                label = next((m for m in self.mentions if m.start == self.turn_starts[turn]), None)
+                label = self.labels.get(self.turn_starts[turn])
                 if statement.speaker and label is not None:
                     statement.speaker_text = label.text  # "SECRETARY BLINKEN"
                     if statement.start <= label.start < statement.end:
@@ -123,13 +124,14 @@ class SpeakerFinder:
 
     def _reported(self, statement: Statement):
         tokens = self.doc[statement.token_start : statement.token_end]
-        verbs = [t for t in tokens if t.pos_ == "VERB" and not in_quote(statement, t.idx) and _reporting(t, statement)]
-        verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
-        for verb in verbs:
+        verbs = [(t, kind) for t in tokens if t.pos_ == "VERB" and not in_quote(statement, t.idx)
+                 and (kind := _reporting(t, statement))]
+        verbs.sort(key=lambda pair: (pair[0].dep_ != "ROOT", pair[0].i))
+        for verb, kind in verbs:
             subject = _subject_of(verb)
             if subject is None or in_quote(statement, subject.idx):
                 continue
-            if _reporting(verb, statement) == "of a person" and not self._names_person(subject):
+            if kind == "of a person" and not self._names_person(subject):
                 continue  # "the state noted the ties" is no report
             if any(child.dep_ == "conj" for child in subject.children):
                 return None  # "the President and the Chancellor reaffirmed": a joint view, no single holder

@@ -118,8 +118,10 @@ def split_statements(doc: "Doc", text: str | None = None) -> list[Statement]:
     for start, end, tok_start, tok_end in sents:
         # Join this sentence to the previous statement when a quotation crosses the boundary, or when
         # that one is only a transcript's speaker label on the same line ("SECRETARY OF STATE X: Good …").
-        label = merged and LABEL_ONLY.fullmatch(text, merged[-1][0], merged[-1][1]) and "\n" not in text[merged[-1][1]:start]
-        if merged and (label or any(q_start < start < q_end for q_start, q_end in quotes_in(merged[-1][1] - 1, start + 1))):
+        previous = merged[-1] if merged else None
+        label = previous and LABEL_ONLY.fullmatch(text, previous[0], previous[1]) and "\n" not in text[previous[1] : start]
+        quoted = previous and any(q_start < start < q_end for q_start, q_end in quotes_in(previous[1] - 1, start + 1))
+        if label or quoted:
             merged[-1][1], merged[-1][3] = end, tok_end
         else:
             merged.append([start, end, tok_start, tok_end])
