@@ -37,7 +37,8 @@ MAX_REQUEST_TOKENS = 35_000
 """spaCy tokens per /analyze or /analyze_batch request, all articles together, counted before the
 pipeline runs. News has 0.17-0.20 tokens a character (data/evalset), so 100,000 characters of news are
 about 20,000 tokens; text dense in short tokens ("a a a …", symbols with spaces) reaches 0.5 and took
-16 s at 100,000 characters on 2 idle cores: at this limit the slowest request is about 11 s."""
+16 s at 100,000 characters on 2 idle AVX-512 bf16 EPYC cores: at this limit the slowest took 12.3 s there
+(docs/benchmarks.md, Hardening; an AVX2-only CPU is slower)."""
 MAX_ANALYSES_ADMITTED = 4
 """/analyze and /analyze_batch requests in the service at once, one running in the analysis process and the
 rest queued (stance.http_limits.AnalysisAdmission; STANCE_MAX_ANALYSES sets another): a fifth gets 503.
