@@ -91,3 +91,35 @@ def test_evalset_prints_the_metrics(files) -> None:
     assert result.exit_code == 0, result.output
     assert "mention_recall" in result.stdout and "triples P/R/F1" in result.stdout
     assert json.loads(out.read_text())["articles"] == 1
+
+
+def test_a_table_of_articles_carries_id_date_source_and_url_into_every_output(files) -> None:
+    folder, options = files
+    rows = [{"key": "k1", "text": "Russia praised China.", "published": "21 March 2024", "source": "Wire",
+             "url": "https://example.org/1"},
+            {"text": "The Kremlin praised Iran.", "published": "2023-04"}]
+    table = folder / "articles.jsonl"
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    columns = ["--id-column", "key", "--date-column", "published"]
+    result = runner.invoke(app, ["analyze", str(table), str(folder / "b.txt"), *columns, *options])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(x["id"], x["date"], x["source"], x["url"]) for x in lines] == [
+        ("k1", "2024-03-21", "Wire", "https://example.org/1"), ("articles.jsonl:2", "2023-04", None, None),
+        (str(folder / "b.txt"), None, None, None)]
+    csv_out = runner.invoke(app, ["analyze", str(table), "-f", "csv", *columns, *options])
+    assert csv_out.exit_code == 0, csv_out.output
+    header, first = csv_out.stdout.splitlines()[:2]
+    assert header.startswith("article,date,source,url,holder") and first.startswith("k1,2024-03-21,Wire,https://example.org/1,")
+
+
+def test_a_table_with_bad_rows_stops_before_the_model_naming_every_bad_row(files) -> None:
+    folder, _ = files
+    table = folder / "articles.csv"
+    table.write_text("id,text,date\na,Russia praised China.,last week\nb,,2020\nc,Iran.,2021-05-01\n", encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(table), "--model", str(folder / "no-such-model")])
+    assert result.exit_code == 2
+    assert "articles.csv: 2 of 3 rows cannot be analysed, so nothing was:" in result.output
+    assert "row 1: column 'date': 'last week' is not a date I can read" in result.output
+    assert "row 2: missing text (column 'text' is empty or absent)" in result.output
+    assert "stance score --mode articles" in result.output

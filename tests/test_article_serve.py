@@ -43,6 +43,10 @@ BAD_INPUTS = {
         r"text has 40,000 tokens \(words, punctuation marks and symbols\): the limit is 35,000 per request\..*Fix:",
     ),
     "unknown field": ("/analyze", {"text": "Iran.", "colour": "red"}, 400, ["colour"], r"Extra inputs"),
+    "a date that is not a date": ("/analyze", {"text": "Iran.", "date": "last Tuesday"}, 400, ["date"],
+                                  r"'last Tuesday' is not a date I can read\. Fix: write the date as ISO 8601"),
+    "a bad date in a batch": ("/analyze_batch", {"articles": [{"text": "Iran."}, {"text": "Iran.", "date": "2024-02-30"}]},
+                              400, ["articles", 1, "date"], r"'2024-02-30' is not a date"),
     "text not a string": ("/analyze", {"text": 5}, 400, ["text"], r"valid string"),
     "too many articles": (
         "/analyze_batch",
@@ -229,9 +233,12 @@ def test_one_article_and_a_batch_over_http(server) -> None:
 
     from stance.article import ArticleAnalysis
 
-    response = httpx.post(f"{server}/analyze", json={"text": TEXT, "id": "x"}, timeout=60)
+    metadata = {"date": "Thu, 21 Mar 2024 14:05:00 GMT", "source": "Wire", "url": "https://example.org/a", "title": "T"}
+    response = httpx.post(f"{server}/analyze", json={"text": TEXT, "id": "x", **metadata}, timeout=60)
     assert response.status_code == 200, response.text
     result = ArticleAnalysis.model_validate(response.json())
+    assert (result.date, result.source, result.url, result.title) == ("2024-03-21T14:05:00+00:00", "Wire",
+                                                                      "https://example.org/a", "T")
     assert result.id == "x" and {"person:sergei-lavrov", "russia", "iran"} <= {a.id for a in result.actors}
     assert [s.speaker for s in result.statements] == ["person:sergei-lavrov", "russia"]
     assert {(s.holder, s.target) for s in result.stances} == {("person:sergei-lavrov", "iran"), ("russia", "iran")}

@@ -141,16 +141,23 @@ def test_articles_mode_writes_one_row_per_statement_holder_and_target(tmp_path, 
     gazetteer = tmp_path / "gazetteer.yaml"
     gazetteer.write_text(yaml.safe_dump({"actors": [e.model_dump() for e in GAZETTEER]}))
     articles = [
-        {"id": "a1", "text": "Iran's foreign minister said the United States was to blame. China praised Iran."},
+        {"id": "a1", "text": "Iran's foreign minister said the United States was to blame. China praised Iran.",
+         "published": "Thu, 21 Mar 2024 14:05:00 GMT", "source": "Wire", "url": "https://example.org/a1"},
         {"id": "a2", "text": "It rained all day in the valley."},
         {"id": "a3", "text": ""},
+        {"id": "a5", "text": "China praised Iran.", "published": "the other day"},
     ]
     source = write_jsonl(tmp_path / "articles.jsonl", [json.dumps(a).encode() for a in articles] + [b'{"id": "a4", '])
     summary = score_file(source, tmp_path / "out.parquet", tiny_model,
-                         ScoreOptions(mode="articles", progress=False, gazetteer=gazetteer))
-    assert (summary.rows_read, summary.rows_scored, summary.rows_rejected) == (4, 2, 2)
+                         ScoreOptions(mode="articles", progress=False, gazetteer=gazetteer,
+                                      columns=Columns(date="published")))
+    assert (summary.rows_read, summary.rows_scored, summary.rows_rejected) == (5, 2, 3)
+    rejects = {r["id"]: r["reason"] for r in map(json.loads, Path(summary.rejects).read_text().splitlines())}
+    assert rejects["a5"].startswith("column 'published': 'the other day' is not a date I can read. Fix:")
     rows = [r.fields for r in read_records(Path(summary.output), "parquet")]
     assert rows and {r["id"] for r in rows} == {"a1"}
+    assert {(r["date"], r["source"], r["url"], r["title"]) for r in rows} == {
+        ("2024-03-21T14:05:00+00:00", "Wire", "https://example.org/a1", None)}
     pairs = {(r["holder"], r["target"]) for r in rows}
     assert ("iran", "united-states") in pairs and any(t == "iran" and h != "iran" for h, t in pairs), pairs
     assert all(r["holder"] != r["target"] for r in rows)
@@ -203,6 +210,39 @@ def test_spark_local_mode_matches_local_scoring(tmp_path, tiny_model) -> None:  
     spark_rejects = sorted(json.loads(line)["row"] for f in Path(spark.rejects).glob("*.json")
                            for line in f.read_text().splitlines())
     assert spark_rejects == [4, 51, 300]
+
+
+def test_spark_articles_mode_matches_local_with_metadata(tmp_path, tiny_model) -> None:  # noqa: F811
+    pytest.importorskip("pyspark")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import yaml
+
+    from stance.batch.spark import score_spark
+
+    gazetteer = tmp_path / "gazetteer.yaml"
+    gazetteer.write_text(yaml.safe_dump({"actors": [e.model_dump() for e in GAZETTEER]}))
+    texts = ["Iran's foreign minister said the United States was to blame. China praised Iran.",
+             "Russia praised China. The Kremlin said Iran was right.", "It rained."]
+    rows = [{"id": f"a{i}", "text": texts[i % 3], "day": f"2024-03-{1 + i % 28:02d}", "outlet": f"s{i % 2}",
+             "url": None, "title": "T"} for i in range(12)]
+    rows[5]["day"] = "no date"
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=4)
+    columns = Columns(date="day", source="outlet")
+    local = score_file(source, tmp_path / "local.parquet", tiny_model,
+                       ScoreOptions(mode="articles", columns=columns, progress=False, gazetteer=gazetteer))
+    spark = score_spark(source, tmp_path / "spark.parquet", tiny_model, mode="articles", columns=columns,
+                        master="local[2]", gazetteer=gazetteer)
+    assert (spark.rows_read, spark.rows_scored, spark.rows_rejected) == (local.rows_read, local.rows_scored, 1) == (12, 11, 1)
+    a = pq.read_table(tmp_path / "local.parquet").to_pylist()
+    b = pq.read_table(tmp_path / "spark.parquet").to_pylist()
+    assert len(a) == len(b) > 0 and a[0]["date"] == "2024-03-01" and a[0]["source"] == "s0"
+    for key in a[0]:
+        if isinstance(a[0][key], float):
+            assert max(abs(x[key] - y[key]) for x, y in zip(a, b)) <= 1e-4, key
+        else:
+            assert [x[key] for x in a] == [y[key] for y in b], key
 
 
 def test_spark_scores_a_batch_without_rejects(tmp_path, tiny_model) -> None:  # noqa: F811

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
 from stance.article.actors import ActorLinker, LinkedActors
 from stance.article.gazetteer import ActorEntry, ActorGazetteer
+from stance.article.metadata import METADATA_FIELDS, article_metadata
 from stance.article.parsing import check_length, clean_text, load_pipeline, looks_english, parse_texts
 from stance.article.rollup import roll_up
 from stance.article.schema import ActorOut, AnalyzeRequest, ArticleAnalysis, MentionOut, StanceOut, StatementOut
@@ -228,6 +229,10 @@ def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
     pairs, targets = roll_up(stances, statements) if stances else ([], [])
     return ArticleAnalysis(
         id=pending.request.id,
+        date=pending.request.date,
+        source=pending.request.source,
+        url=pending.request.url,
+        title=pending.request.title,
         length=len(text),
         warnings=pending.warnings,
         actors=sorted(actors, key=lambda a: (-a.mentions, a.id)),
@@ -240,9 +245,10 @@ def _result(pending: _Pending, predictions: list) -> ArticleAnalysis:
 
 
 def analyze_article(analyzer: ArticleAnalyzer, text: str, id: Optional[str] = None, actors: Sequence[ActorEntry] = (),
-                    actors_only: bool = False) -> ArticleAnalysis:
-    """Analyse one article text with `analyzer` (see `ArticleAnalyzer`). Returns its `ArticleAnalysis`."""
-    return analyzer.analyze_many([article_request(text, id, actors, actors_only)])[0]
+                    actors_only: bool = False, **metadata: Optional[str]) -> ArticleAnalysis:
+    """Analyse one article text with `analyzer` (see `ArticleAnalyzer`); `metadata` (date, source, url, title)
+    is checked (the date read into ISO 8601) and echoed. Returns its `ArticleAnalysis`."""
+    return analyzer.analyze_many([article_request(text, id, actors, actors_only, **checked_metadata(metadata))])[0]
 
 
 def analyze_articles(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Optional[Sequence[str]] = None,
@@ -256,7 +262,12 @@ def analyze_batches(analyzer: ArticleAnalyzer, texts: Sequence[str], ids: Option
                     batch_size: int = 8) -> Iterator[list[ArticleAnalysis]]:
     """Analyse many articles in batches of `batch_size`, pipelined (`ArticleAnalyzer.analyze_stream`):
     yields each batch's results in input order."""
-    requests = _requests(texts, ids, actors, actors_only)
+    return analyze_request_batches(analyzer, _requests(texts, ids, actors, actors_only), batch_size)
+
+
+def analyze_request_batches(analyzer: ArticleAnalyzer, requests: Sequence[AnalyzeRequest],
+                            batch_size: int = 8) -> Iterator[list[ArticleAnalysis]]:
+    """`analyze_batches` for ready requests (text, id, metadata, actors each)."""
     return analyzer.analyze_stream(requests[i : i + batch_size] for i in range(0, len(requests), batch_size))
 
 
@@ -268,7 +279,18 @@ def _requests(texts: Sequence[str], ids: Optional[Sequence[str]], actors: Sequen
     return [article_request(t, i, actors, actors_only) for t, i in zip(texts, ids, strict=True)]
 
 
-def article_request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool) -> AnalyzeRequest:
+def checked_metadata(metadata: dict[str, Optional[str]]) -> dict[str, Optional[str]]:
+    """`metadata` with only the known fields (InputError naming an unknown one), the date as ISO 8601."""
+    unknown = sorted(set(metadata) - set(METADATA_FIELDS))
+    if unknown:
+        raise InputError(f"Unknown article metadata {unknown}: expected some of {list(METADATA_FIELDS)}.")
+    return article_metadata(metadata)
+
+
+def article_request(text: str, id: Optional[str], actors: Sequence[ActorEntry], actors_only: bool,
+                    **metadata: Optional[str]) -> AnalyzeRequest:
+    """The request for one article; `metadata` (date, source, url, title) must already be checked
+    (`checked_metadata`, `stance.article.metadata.article_metadata`)."""
     # model_construct: an empty text is allowed here (it yields an empty result with a warning);
     # the service's request model still rejects it with a 4xx.
-    return AnalyzeRequest.model_construct(text=text, id=id, actors=list(actors), actors_only=actors_only)
+    return AnalyzeRequest.model_construct(text=text, id=id, actors=list(actors), actors_only=actors_only, **metadata)

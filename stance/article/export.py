@@ -17,9 +17,9 @@ from xml.etree import ElementTree as ET
 from stance.article.schema import ArticleAnalysis
 from stance.schema import AUTHOR
 
-Format = Literal["json", "csv", "graphml"]
-FORMATS: tuple[str, ...] = ("json", "csv", "graphml")
-CSV_COLUMNS = ("article", "holder", "holder_name", "target", "target_name", "stance", "score", "confidence", "count", "statements")
+Format = Literal["json", "csv", "graphml", "plover", "icews-csv"]
+FORMATS: tuple[str, ...] = ("json", "csv", "graphml", "plover", "icews-csv")
+CSV_COLUMNS = ("article", "date", "source", "url", "holder", "holder_name", "target", "target_name", "stance", "score", "confidence", "count", "statements")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 NODE_KEYS = (("name", "string"), ("type", "string"), ("mentions", "int"))
@@ -44,7 +44,7 @@ def to_csv(analyses: Sequence[ArticleAnalysis]) -> str:
         names = _names(analysis)
         for pair in analysis.pairs:
             writer.writerow([
-                analysis.id or number, pair.holder, names.get(pair.holder or "", pair.holder), pair.target,
+                analysis.id or number, analysis.date, analysis.source, analysis.url, pair.holder, names.get(pair.holder or "", pair.holder), pair.target,
                 names.get(pair.target, pair.target), pair.stance, pair.score, pair.confidence, pair.count,
                 " ".join(str(e.statement) for e in pair.evidence),
             ])
@@ -110,5 +110,8 @@ def _xml_safe(text: str) -> str:
 
 
 def render(analyses: Sequence[ArticleAnalysis], format: Format) -> str:
-    """The analyses in `format` (json = JSON Lines, csv, graphml)."""
-    return {"json": to_jsonl, "csv": to_csv, "graphml": to_graphml}[format](analyses)
+    """The analyses in `format` (json = JSON Lines, csv, graphml; plover, icews-csv: `stance.article.events`)."""
+    from stance.article.events import to_icews_csv, to_plover
+
+    writers = {"json": to_jsonl, "csv": to_csv, "graphml": to_graphml, "plover": to_plover, "icews-csv": to_icews_csv}
+    return writers[format](analyses)

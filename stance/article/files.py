@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from stance.article.schema import ArticleAnalysis
+from stance.article.schema import AnalyzeRequest, ArticleAnalysis
 from stance.errors import InputError
 
 
@@ -29,19 +29,32 @@ def read_article(path: Path, encoding: str = "utf-8") -> str:
         raise InputError(f"Unknown encoding {encoding!r}. Fix: pass a Python codec name such as utf-8 or cp1252.") from err
 
 
+def text_requests(paths: Sequence[Path], encoding: str = "utf-8") -> list[AnalyzeRequest]:
+    """One request per plain-text article file, its path as the id."""
+    from stance.article.analyze import article_request
+
+    return [article_request(read_article(path, encoding), str(path), (), False) for path in paths]
+
+
 def analyze_files(paths: Sequence[Path], model: str = "stance:latest", gazetteer: Optional[Path] = None,
                   encoding: str = "utf-8", actors: Optional[Path] = None, actors_only: bool = False,
                   batch_size: int = 8, analyzer=None) -> list[ArticleAnalysis]:
-    """Analyse article files in batches of `batch_size` with `analyzer` (default: load `model` and
-    `gazetteer`). Every file is read and checked before the model is loaded, so bad input fails fast."""
-    from stance.article.analyze import ArticleAnalyzer, analyze_batches
+    """Analyse plain-text article files (see `analyze_requests`)."""
+    return analyze_requests(text_requests(paths, encoding), model, gazetteer, actors, actors_only, batch_size, analyzer)
+
+
+def analyze_requests(requests: Sequence[AnalyzeRequest], model: str = "stance:latest", gazetteer: Optional[Path] = None,
+                     actors: Optional[Path] = None, actors_only: bool = False, batch_size: int = 8,
+                     analyzer=None) -> list[ArticleAnalysis]:
+    """Analyse articles in batches of `batch_size` with `analyzer` (default: load `model` and `gazetteer`),
+    each with the actor list `actors` added. Call it with every article already read and checked, so that
+    bad input fails before the model is loaded."""
+    from stance.article.analyze import ArticleAnalyzer, analyze_request_batches
     from stance.article.gazetteer import read_actor_file
 
-    texts = [read_article(path, encoding) for path in paths]
     entries = read_actor_file(actors) if actors else []
     if actors_only and not entries:
         raise InputError("--actors-only needs --actors FILE: expected the actor list to restrict the output to.")
+    requests = [r.model_copy(update={"actors": list(entries), "actors_only": actors_only}) for r in requests]
     analyzer = analyzer or ArticleAnalyzer.from_ref(model, gazetteer)
-    batches = analyze_batches(analyzer, texts, ids=[str(p) for p in paths], actors=entries, actors_only=actors_only,
-                              batch_size=batch_size)
-    return [result for batch in batches for result in batch]
+    return [result for batch in analyze_request_batches(analyzer, requests, batch_size) for result in batch]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stance.article.gazetteer import ActorEntry
+from stance.article.metadata import normalize_date
+from stance.errors import InputError
 
 
 class _Model(BaseModel):
@@ -18,10 +20,23 @@ class AnalyzeRequest(_Model):
 
     text: str = Field(min_length=1, description="The article as plain text (any length up to 2,000,000 characters).")
     id: Optional[str] = Field(None, description="Your id for the article, echoed in the result.")
+    date: Optional[str] = Field(None, max_length=100, description="Publication date, ISO 8601 or a common "
+                                "form (21 March 2024, RSS dates); echoed as ISO 8601 (2024-03-21).")
+    source: Optional[str] = Field(None, max_length=2000, description="The publisher, echoed in the result.")
+    url: Optional[str] = Field(None, max_length=2000, description="The article's address, echoed in the result.")
+    title: Optional[str] = Field(None, max_length=2000, description="The headline, echoed in the result.")
     actors: list[ActorEntry] = Field(
         default_factory=list, description="Actors to add to the gazetteer (same fields as stance/article/gazetteer.yaml)."
     )
     actors_only: bool = Field(False, description="Report only the actors given in `actors` (holders and targets).")
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: Optional[str]) -> Optional[str]:
+        try:
+            return normalize_date(value)
+        except InputError as err:
+            raise ValueError(str(err)) from None
 
 
 class ActorOut(_Model):
@@ -96,6 +111,11 @@ class ArticleAnalysis(_Model):
     """Everything found in one article: actors, mentions, statements, directed stances, roll-ups."""
 
     id: Optional[str] = None
+    date: Optional[str] = Field(None, description="Publication date, ISO 8601 at the precision given "
+                                "(2024-03-21, 2024-03-21T14:05:00+00:00, 2024-03, 2024).")
+    source: Optional[str] = Field(None, description="Publisher, as given with the article.")
+    url: Optional[str] = Field(None, description="Address of the article, as given.")
+    title: Optional[str] = Field(None, description="Headline, as given.")
     length: int = Field(description="Length of the text in characters.")
     warnings: list[str] = Field(default_factory=list, description="Why results may be unreliable or empty.")
     actors: list[ActorOut]

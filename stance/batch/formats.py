@@ -21,7 +21,7 @@ from stance.limits import MAX_LINE_BYTES
 
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
-_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ def detect_format(path: Path, given: Optional[str] = None) -> Format:
             raise InputError(f"Unknown format {given!r}: expected one of {list(FORMATS)}.")
         return given  # type: ignore[return-value]
     suffix = path.suffix.lower()
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]  # type: ignore[return-value]
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]  # type: ignore[return-value]
     raise InputError(
         f"Cannot tell the format of {path} from its extension {suffix!r}: expected one of "
-        f"{sorted(_EXTENSIONS)}. Fix: rename the file or pass --format jsonl|csv|parquet."
+        f"{sorted(EXTENSIONS)}. Fix: rename the file or pass --format jsonl|csv|parquet."
     )
 
 

@@ -26,14 +26,16 @@ from stance.article.gazetteer import ActorGazetteer
 from stance.article.rollup import roll_up
 from stance.article.schema import ActorOut, ArticleAnalysis, MentionOut, StanceOut, StatementOut
 from stance.batch.formats import Record
-from stance.batch.rows import ARTICLE_COLUMNS
+from stance.batch.rows import ARTICLE_COLUMNS, METADATA_COLUMNS
 from stance.errors import InputError
 from stance.schema import AUTHOR
 
 Kind = Literal["articles", "analyses", "stance_rows"]
 TASKS = ("stance", "sentiment")
 ANALYSIS_KEYS = frozenset({"length", "actors", "statements", "stances", "pairs"})
-STANCE_ROW_KEYS = frozenset(name for name, _ in ARTICLE_COLUMNS) | {"row", "stance", "sentiment"}
+# Outputs written before the metadata columns existed are stance rows too.
+STANCE_ROW_KEYS = frozenset(name for name, _ in ARTICLE_COLUMNS) - {name for name, _ in METADATA_COLUMNS} | {
+    "row", "stance", "sentiment"}
 _INTEGERS = ("row", "statement", "statement_start", "statement_end", "target_start", "target_end")
 _ID_TYPES = {"person": "person", "org": "organisation", "group": "group", "place": "place"}
 
@@ -46,7 +48,7 @@ def record_kind(fields: dict[str, Any]) -> Kind:
         return "analyses"
     if STANCE_ROW_KEYS <= keys:
         return "stance_rows"
-    if set(CSV_COLUMNS) <= keys:
+    if set(CSV_COLUMNS) - {"date", "source", "url"} <= keys:  # older tables lack the metadata
         raise InputError("This is the pair table of `stance analyze --format csv`: it has no statement texts to "
                          "show as evidence. Fix: open the JSON Lines output (`stance analyze --format json`) or the "
                          "output of `stance score --mode articles`.")
@@ -153,7 +155,8 @@ def _analysis(rows: list[dict[str, Any]], known: dict) -> ArticleAnalysis:
     pairs, targets = roll_up(stances, statements)
     first = rows[0]
     return ArticleAnalysis(
-        id=_text(first, "id") or f"row {first['row']}", length=max(s.end for s in ordered), warnings=[],
+        id=_text(first, "id") or f"row {first['row']}", date=_text(first, "date"), source=_text(first, "source"),
+        url=_text(first, "url"), title=_text(first, "title"), length=max(s.end for s in ordered), warnings=[],
         actors=actors, mentions=sorted(mentions.values(), key=lambda m: (m.start, m.end)), statements=ordered,
         stances=stances, pairs=pairs, targets=targets)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Sequence
 
 from pydantic import ValidationError
 
+from stance.article.metadata import article_metadata
 from stance.batch.unicode import unicode_problem, writable
 from stance.classifier import Prediction
 from stance.errors import InputError
@@ -35,6 +36,17 @@ class Columns:
     id: str = "id"
     keep: tuple[str, ...] = ()
     """Further input columns copied to every output row."""
+    date: str = "date"
+    source: str = "source"
+    url: str = "url"
+    title: str = "title"
+    """Article metadata (articles mode): read when a row has them, written to every output row as
+    `date` (ISO 8601), `source`, `url`, `title`."""
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Metadata field → input column."""
+        return {"date": self.date, "source": self.source, "url": self.url, "title": self.title}
 
 
 def find_mention(text: str, name: str) -> Optional[Span]:
@@ -145,6 +157,12 @@ def article_text(fields: dict[str, Any], columns: Columns) -> str:
                    check_unicode=False)
 
 
+def article_fields(fields: dict[str, Any], columns: Columns) -> dict[str, Optional[str]]:
+    """The date (ISO 8601), source, url and title of one articles-mode row; InputError naming the column
+    when the date is not a date."""
+    return article_metadata(fields, columns.metadata)
+
+
 def check_copied(fields: dict[str, Any], columns: Columns) -> None:
     """Raise InputError when the id or a --keep column holds text that cannot be written out (UTF-8)."""
     for column in (columns.id, *columns.keep):
@@ -211,7 +229,10 @@ def pair_row(base: dict[str, Any], item: Item, prediction: Prediction, label_set
 PAIR_COLUMNS: tuple[tuple[str, str], ...] = (
     ("target", "string"), ("holder", "string"), ("target_start", "int64"), ("target_end", "int64"),
 )
-ARTICLE_COLUMNS: tuple[tuple[str, str], ...] = (
+METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("date", "string"), ("source", "string"), ("url", "string"), ("title", "string"),
+)
+ARTICLE_COLUMNS: tuple[tuple[str, str], ...] = METADATA_COLUMNS + (
     ("statement", "int64"), ("statement_start", "int64"), ("statement_end", "int64"), ("statement_text", "string"),
     ("attribution", "string"), ("holder", "string"), ("holder_name", "string"), ("target", "string"),
     ("target_name", "string"), ("target_start", "int64"), ("target_end", "int64"),
@@ -229,6 +250,7 @@ def article_rows(base: dict[str, Any], analysis, label_sets: dict) -> list[dict[
                                 sentiment=stance.sentiment, sentiment_probs=stance.sentiment_probs)
         rows.append({
             **base,
+            "date": analysis.date, "source": analysis.source, "url": analysis.url, "title": analysis.title,
             "statement": statement.index, "statement_start": statement.start, "statement_end": statement.end,
             "statement_text": statement.text, "attribution": statement.attribution,
             "holder": stance.holder, "holder_name": names.get(stance.holder, stance.holder),

@@ -19,8 +19,8 @@ from stance.batch.csv_records import CsvMode
 from stance.batch.duplicates import DuplicateId, DuplicateIds
 from stance.batch.formats import Format, Record, count_rows, detect_format, read_records
 from stance.batch.rows import (
-    MODES, Columns, Mode, article_rows, article_text, base_row, check_copied, output_schema, pair_item, pair_row,
-    reject_row,
+    METADATA_COLUMNS, MODES, Columns, Mode, article_fields, article_rows, article_text, base_row, check_copied,
+    output_schema, pair_item, pair_row, reject_row,
 )
 from stance.errors import InputError, StanceError
 from stance.pipelining import pipelined
@@ -105,13 +105,14 @@ class ChunkScorer:
     def _parse(self, fields: dict[str, Any]):
         if self.mode == "pairs":
             return pair_item(fields, self.columns, self.absent_targets)
-        return article_text(fields, self.columns)
+        return article_text(fields, self.columns), article_fields(fields, self.columns)
 
     def _prepare_articles(self, prepared: "_Prepared") -> None:
         """Replace each accepted article text by its prepared analysis; reject the ones that fail."""
         from stance.article.analyze import article_request
 
-        requests = [article_request(text, base["id"], (), False) for base, text in prepared.accepted]
+        requests = [article_request(text, base["id"], (), False, **metadata)
+                    for base, (text, metadata) in prepared.accepted]
         try:
             prepared.accepted = list(zip([b for b, _ in prepared.accepted], self.analyzer.prepare(requests)))
             return
@@ -134,10 +135,23 @@ class _Prepared:
     result: ChunkResult = field(default_factory=ChunkResult)
 
 
-def check_columns(columns: Columns) -> None:
-    clash = sorted(RESERVED.intersection(columns.keep))
+def check_columns(columns: Columns, mode: Mode = "pairs") -> None:
+    reserved = RESERVED | ({name for name, _ in METADATA_COLUMNS} if mode == "articles" else set())
+    clash = sorted(reserved.intersection(columns.keep))
     if clash:
-        raise InputError(f"--keep {clash}: these names are output columns already. Fix: keep other columns.")
+        raise InputError(f"--keep {clash}: these names are output columns already"
+                         + (" (articles mode writes date, source, url and title itself)" if mode == "articles" else "")
+                         + ". Fix: keep other columns.")
+
+
+def _columns_stamp(columns: Columns) -> dict[str, Any]:
+    """The column options a --resume must match; metadata columns only when not the default, so that a run
+    started before they existed can still be resumed."""
+    stamp = {**asdict(columns), "keep": list(columns.keep)}
+    for name, column in Columns().metadata.items():
+        if stamp[name] == column:
+            del stamp[name]
+    return stamp
 
 
 def fingerprint(input: Path, format: Format, mode: Mode, columns: Columns, model_path: Path, **options: Any) -> dict:
@@ -145,7 +159,7 @@ def fingerprint(input: Path, format: Format, mode: Mode, columns: Columns, model
     stat = input.stat()
     return {
         "input": str(input.resolve()), "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
-        "format": format, "mode": mode, "columns": {**asdict(columns), "keep": list(columns.keep)},
+        "format": format, "mode": mode, "columns": _columns_stamp(columns),
         "model": str(model_path), **options,
     }
 
@@ -206,7 +220,7 @@ def score_file(input: Path, output: Path, model: str | Path = "stance:latest", o
     from stance.store import resolve_model_path
 
     o = options
-    check_columns(o.columns)
+    check_columns(o.columns, o.mode)
     in_format, out_format = detect_format(input, o.format), detect_format(output, o.output_format)
     if not input.is_file():
         raise InputError(f"Input file {input} not found. Fix: check the path.")

@@ -166,7 +166,7 @@ def score_spark(input: str | Path, output: str | Path, model: str | Path = "stan
 
     from stance.store import resolve_model_path
 
-    check_columns(columns)
+    check_columns(columns, mode)
     input, output = str(input), str(output)
     rejects = _sibling(output, "rejects")
     _check_paths(input, output, rejects, overwrite)

@@ -27,6 +27,9 @@ def score_cmd(
                                      "if any (pairs)."),
     id_column: str = typer.Option("id", help="Column holding your row id, copied to the output."),
     keep: Optional[List[str]] = typer.Option(None, help="Input column copied to every output row (repeatable)."),
+    metadata_columns: str = typer.Option("date,source,url,title", help="Articles: the columns of the publication "
+                                         "date (ISO 8601 or a common form), publisher, address and headline, in "
+                                         "that order, written to every output row as date, source, url, title."),
     absent_targets: bool = typer.Option(False, help="Score targets named but not found in the text (e.g. tweets "
                                         "about a candidate) instead of rejecting the row."),
     chunk_rows: Optional[int] = typer.Option(None, min=1, help="Rows per chunk (one commit each) "
@@ -44,7 +47,8 @@ def score_cmd(
 ) -> None:
     """Score a file of statements or articles; malformed rows go to a rejects file, nothing is lost."""
     with exit_on_error():
-        columns = _columns(text_column, target_column, holder_column, span_columns, id_column, keep or [])
+        columns = _columns(text_column, target_column, holder_column, span_columns, id_column, keep or [],
+                           metadata_columns)
         if engine == "spark":
             from stance.batch.spark import score_spark
 
@@ -84,9 +88,14 @@ def _duplicates_line(summary) -> str:
     return f"duplicate ids: {summary.duplicate_ids:,} rows repeat an earlier row's id, {done}. First: {first}"
 
 
-def _columns(text: str, target: str, holder: str, spans: str, id: str, keep: list[str]) -> Columns:
+def _columns(text: str, target: str, holder: str, spans: str, id: str, keep: list[str],
+             metadata: str = "date,source,url,title") -> Columns:
     names = [name.strip() for name in spans.split(",")]
     if len(names) != 2 or not all(names):
         raise InputError(f"--span-columns {spans!r}: expected two column names, e.g. target_start,target_end.")
+    meta = [name.strip() for name in metadata.split(",")]
+    if len(meta) != 4 or not all(meta):
+        raise InputError(f"--metadata-columns {metadata!r}: expected four column names (date, source, url, title "
+                         "in that order), e.g. published,outlet,link,headline.")
     return Columns(text=text, target=target, holder=holder, target_start=names[0], target_end=names[1], id=id,
-                   keep=tuple(keep))
+                   keep=tuple(keep), date=meta[0], source=meta[1], url=meta[2], title=meta[3])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
+from stance.article.metadata import article_metadata
 from stance.article.schema import ArticleAnalysis
 from stance.batch.formats import Record, count_rows, detect_format, read_records
 from stance.batch.outputs import analyses_from_stance_rows, analysis_record, rebuilt_text, record_kind
@@ -44,7 +45,8 @@ class Upload:
 
     kind: Literal["articles", "analyses"]
     articles: list[dict[str, str]]
-    """`id` and `text` of each article (for an output: the text rebuilt from its statements)."""
+    """`id` and `text` of each article (for an output: the text rebuilt from its statements), with the
+    `date` (ISO 8601), `source`, `url` and `title` a file of articles gives."""
     rejects: list[dict[str, Any]] = field(default_factory=list)
     analyses: list[ArticleAnalysis] = field(default_factory=list)
     source: Optional[str] = None
@@ -126,8 +128,13 @@ def _articles(filename: str, records: list[Record]) -> Upload:
         if not isinstance(text, str) or not text.strip():
             rejects.append({"row": record.row, "error": f"no {TEXT_COLUMN!r} field with the article's text"})
             continue
+        try:  # date, source, url, title go with the article to /analyze_batch and come back in its analysis
+            metadata = {k: v for k, v in article_metadata(record.fields or {}).items() if v is not None}
+        except InputError as err:
+            rejects.append({"row": record.row, "error": str(err)})
+            continue
         given = (record.fields or {}).get(ID_COLUMN)
-        articles.append({"id": str(given) if given not in (None, "") else f"row {record.row}", "text": text})
+        articles.append({"id": str(given) if given not in (None, "") else f"row {record.row}", "text": text, **metadata})
     if len(articles) > MAX_ARTICLES:
         _too_large(filename, f"{len(articles)} articles")
     chars = sum(len(a["text"]) for a in articles)
