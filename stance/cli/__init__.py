@@ -61,10 +61,12 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."
 
 def _register_commands() -> None:
     from stance.cli.analyze import analyze_cmd, evalset_cmd
+    from stance.cli.corpus import corpus_cmd
     from stance.cli.report import report_cmd
     from stance.cli.score import score_cmd
 
     app.command("analyze")(analyze_cmd)
+    app.command("corpus")(corpus_cmd)
     app.command("evalset")(evalset_cmd)
     app.command("report")(report_cmd)
     app.command("score")(score_cmd)
