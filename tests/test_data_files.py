@@ -23,6 +23,7 @@ UN_MEMBERS = ROOT / "data" / "actors" / "un_members.txt"
 EVALSET_DIR = ROOT / "data" / "evalset"
 ARTICLES = EVALSET_DIR / "articles.jsonl"
 PART2 = EVALSET_DIR / "part2" / "articles.jsonl"
+PART3 = EVALSET_DIR / "part3" / "articles.jsonl"
 
 ACTOR_TYPES = {"state", "organisation", "group"}
 REQUIRED_KEYS = ["id", "name", "type", "aliases", "demonyms", "capital", "metonyms"]
@@ -189,6 +190,25 @@ def test_part2_is_a_separate_blind_test_of_speakers(part2, articles, actor_types
     assert not shared, shared
 
 
+@pytest.fixture(scope="module")
+def part3() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in PART3.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_part3_is_a_separate_blind_test_of_speakers(part3, part2, articles, actor_types):
+    """data/evalset/part3: at least 12 articles and 150 statements, valid like part 1, all of it one blind
+    split, sharing no article or sentence with part 1 or part 2."""
+    statements = sum(len(a["statements"]) for a in part3)
+    assert len(part3) >= 12 and statements >= 150, (len(part3), statements)
+    problems = [f"{a['id']}: {p}" for a in part3 for p in check_article(a, actor_types)]
+    assert not problems, "part3 has problems:\n" + "\n".join(problems)
+    assert {a["split"] for a in part3} == {"blind"}
+    assert {a["id"] for a in part3}.isdisjoint(a["id"] for a in articles + part2)
+    sentences = {a["text"][s["start"]:s["end"]] for a in articles + part2 for s in a["statements"]}
+    shared = [a["text"][s["start"]:s["end"]] for a in part3 for s in a["statements"] if a["text"][s["start"]:s["end"]] in sentences]
+    assert not shared, shared
+
+
 def check_article(article: dict[str, Any], actor_types: dict[str, str]) -> list[str]:
     """Every problem of one gold article, as readable messages (empty when it is valid)."""
     problems: list[str] = []
@@ -269,10 +289,10 @@ def test_every_article_is_consistent(articles, actor_types):
     assert not problems, f"{ARTICLES.name} has problems:\n" + "\n".join(problems)
 
 
-def test_every_mentioned_actor_has_a_triple_from_each_statement(articles, part2):
+def test_every_mentioned_actor_has_a_triple_from_each_statement(articles, part2, part3):
     # Each statement has one triple per distinct actor mentioned in it, except its holder.
     missing = []
-    for article in articles + part2:
+    for article in articles + part2 + part3:
         for index, statement in enumerate(article["statements"]):
             holder = statement["speaker"] or "author"
             mentioned = {m["actor"] for m in article["mentions"] if statement["start"] <= m["start"] and m["end"] <= statement["end"]}
@@ -314,3 +334,24 @@ def test_every_state_carries_its_iso_3166_code_from_pycountry() -> None:
     assert {e.id: e.code for e in states if e.id in NOT_IN_ISO} == NOT_IN_ISO
     check = subprocess.run([sys.executable, str(ROOT / "scripts/gazetteer_codes.py"), "--check"], capture_output=True)
     assert check.returncode == 0, check.stderr.decode()
+
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+def test_the_corpus_is_compiled_dated_and_public_domain() -> None:
+    spec = importlib.util.spec_from_file_location("corpus_compile", CORPUS_DIR / "compile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "data/corpus/articles.jsonl differs from its sources: run compile.py"
+    articles = [json.loads(line) for line in (CORPUS_DIR / "articles.jsonl").read_text().splitlines()]
+    assert len(articles) >= 80 and len({a["id"] for a in articles}) == len(articles)
+    assert all(re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", a["date"]) for a in articles)
+    assert len({a["date"][:4] for a in articles}) >= 6
+    assert all(a["url"].startswith(("http://", "https://")) and a["text"].strip() for a in articles)
+    assert all("public domain" in a["licence"] and "17 U.S.C. § 105" in a["licence"] for a in articles)
+    assert {a["source"] for a in articles} <= {"The White House", "U.S. Department of State",
+                                               "U.S. Department of the Treasury", "Voice of America"}
+    evalset_urls = {json.loads(line)["url"] for path in EVALSET_DIR.rglob("articles.jsonl")
+                    for line in path.read_text().splitlines()}
+    assert not evalset_urls & {a["url"] for a in articles}

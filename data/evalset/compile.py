@@ -46,7 +46,14 @@ OUTPUT_PATH = EVALSET_DIR / "articles.jsonl"
 PART2_DIR = EVALSET_DIR / "part2"
 """The second, separate test part (a blind test of speakers, part2/README.md): part2/source/*.txt →
 part2/articles.jsonl, with the split of each article (`part2_split`: `dev` or `blind`) in its `split` field."""
-PARTS = ((SOURCE_DIR, OUTPUT_PATH), (PART2_DIR / "source", PART2_DIR / "articles.jsonl"))
+PART3_DIR = EVALSET_DIR / "part3"
+"""The third test part (a new blind test of speakers, part3/README.md): part3/source/*.txt → part3/articles.jsonl;
+the whole part is one split, every article's `split` field `blind`."""
+PARTS = (
+    (SOURCE_DIR, OUTPUT_PATH),
+    (PART2_DIR / "source", PART2_DIR / "articles.jsonl"),
+    (PART3_DIR / "source", PART3_DIR / "articles.jsonl"),
+)
 
 HEADER_KEYS = ("id", "title", "source", "url", "licence")
 MENTION = re.compile(r"\[\[([^\[\]|]+)\|([^\[\]|]+)\]\]")
@@ -223,6 +230,8 @@ def main(argv: list[str]) -> int:
         articles = compile_sources(source_dir)
         if source_dir.parent == PART2_DIR:
             articles = [{**article, "split": part2_split(article["id"])} for article in articles]
+        elif source_dir.parent == PART3_DIR:
+            articles = [{**article, "split": "blind"} for article in articles]
         rendered = render_jsonl(articles)
         if "--check" in argv:
             failed |= check_current(output, rendered, "python data/evalset/compile.py")
