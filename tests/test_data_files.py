@@ -196,13 +196,15 @@ def part3() -> list[dict[str, Any]]:
 
 
 def test_part3_is_a_separate_blind_test_of_speakers(part3, part2, articles, actor_types):
-    """data/evalset/part3: at least 12 articles and 150 statements, valid like part 1, all of it one blind
-    split, sharing no article or sentence with part 1 or part 2."""
+    """data/evalset/part3: at least 12 articles and 150 statements, valid like part 1, in dev and blind halves
+    by article (odd and even ids), sharing no article or sentence with part 1 or part 2."""
     statements = sum(len(a["statements"]) for a in part3)
     assert len(part3) >= 12 and statements >= 150, (len(part3), statements)
     problems = [f"{a['id']}: {p}" for a in part3 for p in check_article(a, actor_types)]
     assert not problems, "part3 has problems:\n" + "\n".join(problems)
-    assert {a["split"] for a in part3} == {"blind"}
+    assert {a["id"]: a["split"] for a in part3 if a["id"] in ("d01", "d02")} == {"d01": "dev", "d02": "blind"}
+    blind = [a for a in part3 if a["split"] == "blind"]
+    assert len(blind) == 7 and sum(len(a["statements"]) for a in blind) >= 80
     assert {a["id"] for a in part3}.isdisjoint(a["id"] for a in articles + part2)
     sentences = {a["text"][s["start"]:s["end"]] for a in articles + part2 for s in a["statements"]}
     shared = [a["text"][s["start"]:s["end"]] for a in part3 for s in a["statements"] if a["text"][s["start"]:s["end"]] in sentences]

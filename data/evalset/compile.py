@@ -45,10 +45,10 @@ SOURCE_DIR = EVALSET_DIR / "source"
 OUTPUT_PATH = EVALSET_DIR / "articles.jsonl"
 PART2_DIR = EVALSET_DIR / "part2"
 """The second, separate test part (a blind test of speakers, part2/README.md): part2/source/*.txt →
-part2/articles.jsonl, with the split of each article (`part2_split`: `dev` or `blind`) in its `split` field."""
+part2/articles.jsonl, with the split of each article (`part_split`: `dev` or `blind`) in its `split` field."""
 PART3_DIR = EVALSET_DIR / "part3"
-"""The third test part (a new blind test of speakers, part3/README.md): part3/source/*.txt → part3/articles.jsonl;
-the whole part is one split, every article's `split` field `blind`."""
+"""The third test part (a new blind test of speakers, part3/README.md): part3/source/*.txt → part3/articles.jsonl,
+with the split of each article (`part_split`: `dev` or `blind`, as in part 2) in its `split` field."""
 PARTS = (
     (SOURCE_DIR, OUTPUT_PATH),
     (PART2_DIR / "source", PART2_DIR / "articles.jsonl"),
@@ -218,20 +218,22 @@ def check_current(path: Path, rendered: str, command: str) -> int:
     return 0
 
 
-def part2_split(article_id: str) -> str:
-    """`dev` or `blind` for a part-2 article, fixed before any rule was run on the part: odd numbers
-    (c01, c03, ...) are dev, where rules may be improved; even numbers are the blind half, reported once."""
-    return "dev" if int(article_id.lstrip("c")) % 2 else "blind"
+def part_split(article_id: str) -> str:
+    """`dev` or `blind` for a part-2 or part-3 article, fixed before any rule was changed for the part: odd
+    numbers (c01, c03, ..., d01, d03, ...) are dev, where rules may be improved; even numbers are the blind
+    half, reported once."""
+    return "dev" if int(article_id.lstrip("cd")) % 2 else "blind"
+
+
+
 
 
 def main(argv: list[str]) -> int:
     failed = 0
     for source_dir, output in PARTS:
         articles = compile_sources(source_dir)
-        if source_dir.parent == PART2_DIR:
-            articles = [{**article, "split": part2_split(article["id"])} for article in articles]
-        elif source_dir.parent == PART3_DIR:
-            articles = [{**article, "split": "blind"} for article in articles]
+        if source_dir.parent in (PART2_DIR, PART3_DIR):
+            articles = [{**article, "split": part_split(article["id"])} for article in articles]
         rendered = render_jsonl(articles)
         if "--check" in argv:
             failed |= check_current(output, rendered, "python data/evalset/compile.py")
