@@ -57,8 +57,9 @@ def test_gazetteer_entries_follow_the_schema(actors):
         if keys[: len(REQUIRED_KEYS)] != REQUIRED_KEYS or set(keys) - set(REQUIRED_KEYS) - {"ambiguous_aliases"}:
             problems.append(f"{where}: keys {keys}, expected {REQUIRED_KEYS} (+ optional ambiguous_aliases)")
             continue
-        if (actor["type"] == "state") != ("code" in actor) or ("code" in actor and list(actor).index("code") != 3):
-            problems.append(f"{where}: a state has `code` right after `type` (scripts/gazetteer_codes.py), others none")
+        if (actor["type"] == "state" and "code" not in actor) or ("code" in actor and list(actor).index("code") != 3):
+            problems.append(f"{where}: `code` (required for a state, optional for others) goes right after `type` "
+                            "(scripts/gazetteer_codes.py)")
         if not ID_PATTERN.match(str(actor["id"])):
             problems.append(f"{where}: id is not lowercase-hyphenated")
         if not isinstance(actor["name"], str) or not actor["name"].strip():

@@ -6,6 +6,10 @@ States: each gazetteer state carries `code`, written into stance/article/gazette
 tests/test_data_files.py; `iso_alpha3` is that lookup. Kosovo has no ISO 3166-1 code: it gets XKX, the
 user-assigned code the European Commission, the IMF and ISO 3166's own users use for it.
 
+Organisations and armed groups: the gazetteer carries the CAMEO code the Phoenix/PETRARCH actor
+dictionaries give them (NATO IGOWSTNAT, Hamas PSEREBHMS), written by the same script from
+data/actors/organisation_codes.yaml, which names each code's dictionary entry; those without one have none.
+
 Persons: `sector` reads the head noun and words of a role description (`persons.Role`) — an office of
 government, the armed forces, the judiciary, a legislature, the police, or a rebel or militant group —
 and `person_code` joins it to the one state the person's roles name ("Iran's defence minister" → IRN,

@@ -18,8 +18,9 @@ and 4 (material) never occur.
 
 Actors: `source` is the holder and `recipient` the target, one actor each. This matches the manual's
 rule that different source/recipient pairs make separate records. `code` is the manual's 3-letter
-top-level code: the actor's ISO 3166-1 alpha-3 country, else a 3-letter code from the actor list
-(IGO, NGO). `sector` is the person's sector (GOV, MIL ...). Unknown stays null: IRNGOV becomes
+top-level code: the actor's ISO 3166-1 alpha-3 country, else the first three letters of an
+organisation's or group's CAMEO code (IGOWSTNAT → IGO, PSEREBHMS → PSE). `sector` is the person's
+sector (GOV, MIL ...). Unknown stays null: IRNGOV becomes
 code IRN + sector GOV, and an organisation with no code gets null; nothing is guessed. The
 analysis' code is kept verbatim in `actor_code`. The author's own statements (holder "author") have
 the publisher (the article's `source`) as `actor_text` and sector JRN: the manual's sector for
@@ -113,10 +114,11 @@ def _three_letters(code: Optional[str]) -> Optional[str]:
 
 
 def _top_code(actor: ActorOut) -> Optional[str]:
-    """PLOVER's 3-letter actor code: the country, else a 3-letter code given for a non-person (IGO)."""
+    """PLOVER's 3-letter actor code: the country, else for a non-person the first three letters of its
+    CAMEO code, which are PLOVER's top level (IGOWSTNAT → IGO, NGOHRIAMN → NGO, PSEREBHMS → PSE)."""
     if actor.country:
         return _three_letters(actor.country)
-    return _three_letters(actor.code) if actor.type != "person" else None
+    return _three_letters(actor.code[:3]) if actor.type != "person" and actor.code else None
 
 
 def _day_and_time(date: Optional[str]) -> tuple[Optional[str], Optional[str]]:
