@@ -38,7 +38,8 @@ TITLE_WORDS = frozenset(
 ROLE_NOUNS = frozenset(
     """president minister secretary general commander chief leader spokesman spokeswoman spokesperson
     ambassador envoy chancellor premier king queen prince emir sultan ayatollah senator governor mayor
-    director head negotiator adviser advisor diplomat official officer lawmaker legislator judge prosecutor""".split()
+    director head negotiator adviser advisor diplomat official officer lawmaker legislator judge prosecutor
+    aide""".split()
 )
 """Head nouns of role descriptions ("the minister", "Iran's top diplomat") that may refer to a person."""
 PERSONAL_TITLES = frozenset(
@@ -231,6 +232,8 @@ class PersonRegistry:
 def role_key(span: "SpacySpan") -> tuple[str, frozenset[str]]:
     """A role phrase's head noun (its rightmost word attached outside it) and its content words."""
     heads = [t for t in span if not (span.start <= t.head.i < span.end) or t.head is t]
+    # A title cut off from its name is a compound of that name, not the head: "aide to President [Putin]".
+    heads = [t for t in heads if t.dep_ != "compound"] or heads
     head = (heads[-1] if heads else span[-1]).lower_
     words = frozenset(t.lower_ for t in span if not (t.is_punct or t.dep_ in ("det", "case")))
     return head, words

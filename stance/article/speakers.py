@@ -42,6 +42,10 @@ clausal complement ("noted that …"), a quotation in the statement, an "as" com
 talks as candid") or, for `_OBJECT_VERBS` said of a person, a direct object ("the secretary noted the
 strong ties", "for his part, Erdogan recalled the deal's benefits")."""
 _OBJECT_VERBS = "note remember recall describe".split()
+_VIEW_VERBS = "believe think hope want wish expect fear consider intend".split()
+"""Verbs of a person's view, reporting only as the main verb, said of a person, with a clause or an
+infinitive after them:
+"Hamada also wants to work closely with the United States", "the minister believes that …"."""
 _IRREGULAR = {"say": ["said"], "tell": ["told"], "speak": ["spoke", "spoken"], "write": ["wrote", "written"], "slam": ["slammed", "slamming"]}
 
 
@@ -63,9 +67,12 @@ REPORTING_FORMS = frozenset(form for verb in _VERBS for form in _forms(verb))
 """Every inflected form of every reporting verb (the pipeline runs without its lemmatizer)."""
 WEAK_FORMS = frozenset(form for verb in _WEAK_VERBS for form in _forms(verb))
 OBJECT_FORMS = frozenset(form for verb in _OBJECT_VERBS for form in _forms(verb))
+VIEW_FORMS = frozenset(form for verb in _VIEW_VERBS for form in _forms(verb))
 PHRASAL_FORMS = frozenset(_forms("point") | {"laid", "lays", "lay", "spelled", "spelt", "spells"})
 """Reporting only with the particle "out": "pointed out", "laid out", "spelled out"; "point" also with
 "to", said of a person ("the minister pointed to the progress made")."""
+HOSTING_FORMS = frozenset(_forms("welcome"))
+"""Not reporting when a person is welcomed to a place: "Hegseth welcomed Koizumi to Washington" is a visit."""
 SOUND_FORMS = frozenset(_forms("sound"))
 """Reporting with "alarm" or "warning" as object: "X sounded the alarm about …"."""
 PERSON_PRONOUNS = frozenset({"he", "she"})
@@ -136,12 +143,27 @@ class SpeakerFinder:
             if any(child.dep_ == "conj" for child in subject.children):
                 return None  # "the President and the Chancellor reaffirmed": a joint view, no single holder
             actor, rule = self._resolve(subject)
-            if subject.i > verb.i:  # '"…," said Treasury Under Secretary David S. Cohen': the person
+            voice = self._through(verb)
+            if voice is not None:  # "the ministry said through spokesman Wu Qian that …": the spokesman speaks
+                actor, subject, rule = voice.actor, self.doc[voice.token_start], "reporting_verb"
+            elif subject.i > verb.i:  # '"…," said Treasury Under Secretary David S. Cohen': the person
                 person = self._person_after(verb)
                 if person is not None:
                     actor, subject, rule = person.actor, self.doc[person.token_start], "reporting_verb"
             if actor:
                 return actor, self._subject_span(subject), _phrase_chars(subject), rule
+        return None
+
+    def _through(self, verb: "Token") -> Optional[Mention]:
+        """The person a verb reports through ("said through spokesman Wu Qian"), if it names one."""
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "through":
+                for object_ in child.children:
+                    if object_.dep_ == "pobj":
+                        for token in _phrase(object_):
+                            for mention in self.by_token.get(token.i, []):
+                                if self.actors[mention.actor].type == "person":
+                                    return mention
         return None
 
     def _names_person(self, subject: "Token") -> bool:
@@ -211,13 +233,18 @@ class SpeakerFinder:
 def _reporting(verb: "Token", statement: Statement) -> bool | str:
     """Is `verb` a verb of reporting here? True, False, or "of a person" (only with a person as subject)."""
     word = verb.lower_
+    children = list(verb.children)
+    if word in HOSTING_FORMS and _hosts(children):
+        return False
     if word in REPORTING_FORMS:
         return True
-    children = list(verb.children)
     if word in PHRASAL_FORMS:
         if any(c.dep_ == "prt" and c.lower_ == "out" for c in children):
             return True
         return "of a person" if word.startswith("point") and any(c.lower_ == "to" for c in children) else False
+    if word in VIEW_FORMS:  # the main verb only: "the very thing Putin wanted to avoid" is the author's
+        main = verb.dep_ == "ROOT" and any(c.dep_ in ("ccomp", "xcomp") for c in children)
+        return "of a person" if main else False
     if word in SOUND_FORMS:
         return any(c.dep_ == "dobj" and c.lower_ in ("alarm", "warning") for c in children)
     if word not in WEAK_FORMS:
@@ -225,6 +252,13 @@ def _reporting(verb: "Token", statement: Statement) -> bool | str:
     if statement.quotes or any(c.dep_ == "ccomp" or (c.dep_ == "prep" and c.lower_ == "as") for c in children):
         return True
     return "of a person" if word in OBJECT_FORMS and any(c.dep_ == "dobj" for c in children) else False
+
+
+def _hosts(children: list) -> bool:
+    """"welcomed <a person> to <a place>": the verb's object is a person (a name or a role noun) and a
+    "to" phrase says where."""
+    person = any(c.dep_ == "dobj" and (c.ent_type_ == "PERSON" or c.lower_ in ROLE_NOUNS) for c in children)
+    return person and any(c.dep_ == "prep" and c.lower_ == "to" for c in children)
 
 
 def _phrase(head: "Token"):
@@ -243,7 +277,8 @@ def _phrase_chars(head: "Token") -> tuple[int, int]:
 
 def _subject_of(verb: "Token") -> Optional["Token"]:
     """The subject of a reporting verb: nsubj (the nearest, when a dateline such as "TEHRAN, Iran (AP) —"
-    was parsed as a second one), passive agent, or the subject of the verb it joins."""
+    was parsed as a second one), passive agent, the subject of the verb it joins, or of the verb whose
+    "by" it completes ("opened by saying")."""
     subjects = sorted((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: abs(c.i - verb.i))
     if subjects:
         return subjects[0]
@@ -254,4 +289,7 @@ def _subject_of(verb: "Token") -> Optional["Token"]:
                     return object_
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
         return _subject_of(verb.head)
+    by = verb.head
+    if verb.dep_ == "pcomp" and by.lower_ == "by" and by.head is not by and by.head.pos_ in ("VERB", "AUX"):
+        return _subject_of(by.head)  # "Austin opened by saying that …"
     return None

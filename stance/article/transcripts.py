@@ -6,8 +6,9 @@ a turn is its speaker's, up to the next label. A label's name words are what is 
 ("SECRETARY OF DEFENSE PETE HEGSETH" → Pete Hegseth; "FOREIGN MINISTER COLONNA" → Colonna); a label
 without one ("MODERATOR:", "QUESTION:", "Q:") opens a turn of someone unnamed, which is the author's.
 
-An article is read as a transcript only when at least two labels name someone: a lone "UPDATE:" or
-"EDITOR'S NOTE:" at the start of a paragraph opens no turn.
+An article is read as a transcript when at least two labels name someone, or one names someone with a
+title of office ("FOREIGN MINISTER CAVUSOGLU:", the one turn of a shortened copy of remarks): a lone
+"UPDATE:" or "EDITOR'S NOTE:" at the start of a paragraph opens no turn.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Label:
 
 def speaker_labels(text: str) -> list[Label]:
     """The speaker labels of `text` in order, or [] when it is not a transcript (fewer than
-    `MIN_NAMED_LABELS` labels name someone)."""
+    `MIN_NAMED_LABELS` labels name someone, and none names someone with an office)."""
     labels = []
     for match in LABEL.finditer(text):
         words = match.group("label").split()
@@ -59,10 +60,14 @@ def speaker_labels(text: str) -> list[Label]:
             and _title_case(word) not in _UNNAMED
         )
         labels.append(Label(match.start("label"), match.end("label"), match.group("label"), name, title))
-    return labels if sum(bool(label.name) for label in labels) >= MIN_NAMED_LABELS else []
+    named = [label for label in labels if label.name]
+    if len(named) >= MIN_NAMED_LABELS or any(label.role_head for label in named):
+        return labels
+    return []
 
 
 _UNNAMED = frozenset({"Moderator", "Question", "Questioner", "Participant", "Operator", "Audience", "Reporter",
+                      "Unknown", "Announcer", "Emcee", "Narrator", "Host", "Anchor", "Interviewer", "Presenter",
                       "Journalist", "Staff", "Unidentified", "Voice", "Male", "Female", "Interpreter", "Answer",
                       "Update", "Note", "Editor's", "Editor’s", "Correction", "Transcript", "Source", "Photo",
                       "Video", "Related", "Background", "Contact", "Summary", "Watch", "Read"})
