@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -168,10 +170,11 @@ def test_analyses_from_the_analyze_command_aggregate_with_their_metadata(tmp_pat
     assert result.evidence[("author:State", "iran")][0]["url"] == "https://example.org/a1"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian package `chromium`)")
-def test_the_report_renders_in_chromium_without_console_errors(corpus, tmp_path) -> None:
+@contextmanager
+def opened(report: Path) -> Iterator[object]:
+    """A headless Chromium page on the report file; fails the test on a console error or any request that
+    leaves the file (the report must be self-contained)."""
     playwright = pytest.importorskip("playwright.sync_api")
-    written = write_corpus(aggregate_files([corpus], "year"), tmp_path / "out")
     errors: list[str] = []
     with playwright.sync_playwright() as driver:
         browser = launch_chromium(driver)
@@ -179,18 +182,24 @@ def test_the_report_renders_in_chromium_without_console_errors(corpus, tmp_path)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda err: errors.append(str(err)))
         page.on("request", lambda r: None if r.url.startswith("file:") else errors.append(r.url))
-        page.goto(written["report"].as_uri())
-        assert page.locator("figure svg circle").count() > 20
-        assert page.locator("h3").count() == 12 and page.locator("blockquote").count() > 12
+        page.goto(report.as_uri())
+        yield page
         browser.close()
     assert errors == []
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian package `chromium`)")
+def test_the_report_renders_in_chromium_without_console_errors(corpus, tmp_path) -> None:
+    written = write_corpus(aggregate_files([corpus], "year"), tmp_path / "out")
+    with opened(written["report"]) as page:
+        assert page.locator("figure svg circle").count() > 20
+        assert page.locator("h3").count() == 12 and page.locator("blockquote").count() > 12
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian package `chromium`)")
 def test_the_report_on_data_corpus_renders_in_chromium(tmp_path, tiny_model) -> None:  # noqa: F811
     """data/corpus through `stance score --mode articles` (the tiny model stands in for the trained one: the
     stances are arbitrary, the actors, speakers, dates and links are the real pipeline's) and `stance corpus`."""
-    playwright = pytest.importorskip("playwright.sync_api")
     from stance.batch.score import ScoreOptions, score_file
 
     articles = Path(__file__).resolve().parents[1] / "data" / "corpus" / "articles.jsonl"
@@ -200,16 +209,7 @@ def test_the_report_on_data_corpus_renders_in_chromium(tmp_path, tiny_model) -> 
     assert result.summary["articles"] == scored.rows_read and result.summary["statements_without_period"] == 0
     assert {"author:The White House", "author:Voice of America"} <= {d["holder"] for d in result.dyads}
     written = write_corpus(result, tmp_path / "report", title="data/corpus")
-    errors: list[str] = []
-    with playwright.sync_playwright() as driver:
-        browser = launch_chromium(driver)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.on("request", lambda r: None if r.url.startswith("file:") else errors.append(r.url))
-        page.goto(written["report"].as_uri())
+    with opened(written["report"]) as page:
         assert page.locator("figure").count() == 6 and page.locator("h3").count() == 12
         links = page.locator("blockquote a").evaluate_all("els => els.map(e => e.href)")
         assert links and all(link.startswith("https://") for link in links)
-        browser.close()
-    assert errors == []

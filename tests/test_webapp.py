@@ -181,7 +181,9 @@ def test_downloads_are_the_cli_exporters_files(page, server, tmp_path) -> None: 
 
     expected = ArticleAnalysis.model_validate(analyze(server, ARTICLE))
     run_article(page, ARTICLE)
-    for format, suffix in (("json", "jsonl"), ("csv", "csv"), ("graphml", "graphml")):
+    formats = (("json", "jsonl"), ("csv", "csv"), ("graphml", "graphml"), ("plover", "plover.jsonl"),
+               ("icews-csv", "icews.csv"))
+    for format, suffix in formats:
         with page.expect_download() as info:
             page.click(f'#result button[data-format="{format}"]')
         download = info.value
@@ -370,7 +372,8 @@ def test_the_web_helpers_say_what_is_wrong(server) -> None:  # noqa: F811
 
     bad_format = httpx.post(f"{server}/web/export?format=pdf", json={"analyses": []})
     assert bad_format.status_code == 400
-    assert bad_format.json()["error"] == "Unknown format 'pdf': expected one of ['json', 'csv', 'graphml']."
+    assert bad_format.json()["error"] == ("Unknown format 'pdf': expected one of ['json', 'csv', 'graphml', 'plover', "
+                                          "'icews-csv'].")
     not_analysis = httpx.post(f"{server}/web/export?format=csv", json={"analyses": [{"id": "x"}]})
     assert not_analysis.status_code == 400 and "analyses.0.length: Field required" in not_analysis.json()["error"]
     none = httpx.post(f"{server}/web/export?format=csv", json={"analyses": []})

@@ -1,4 +1,5 @@
-"""Downloads from the page: analyses in, the CLI's JSON Lines / CSV / GraphML out (`stance.article.export`)."""
+"""Downloads from the page: analyses in, the CLI's JSON Lines / CSV / GraphML / PLOVER / ICEWS CSV out
+(`stance.article.export`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
     "json": ("application/x-ndjson", "jsonl"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "graphml": ("application/graphml+xml", "graphml"),
+    "plover": ("application/x-ndjson", "plover.jsonl"),
+    "icews-csv": ("text/csv; charset=utf-8", "icews.csv"),
 }
 """format -> (media type, file suffix); the formats are `stance analyze --format`'s."""
 _ANALYSES = TypeAdapter(list[ArticleAnalysis])
