@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from stance.corpus.rows import NO_DATE, ROW_FIELDS, CorpusRow, Period, period_of
-from stance.corpus.stats import copies_kept, display_names, group_stats
+from stance.corpus.stats import SERIES_COLUMNS, copies_kept, display_names, group_stats
 
 ALL = "all"
 """The period of the whole-corpus totals per dyad (`CorpusResult.dyads`), undated statements included."""
@@ -118,8 +118,6 @@ def _result(db: sqlite3.Connection, read: int, period: Period, dedupe: bool, top
 
 def named(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
     """`rows` with holder_name and target_name, in the column order of `SERIES_COLUMNS`."""
-    from stance.corpus.stats import SERIES_COLUMNS
-
     return [{name: (names.get(row["holder"], row["holder"]) if name == "holder_name" else
                     names.get(row["target"], row["target"]) if name == "target_name" else row[name])
              for name, _ in SERIES_COLUMNS} for row in rows]
