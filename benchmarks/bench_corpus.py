@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import resource
 import subprocess
 import sys
@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from stance.precision import detect_hardware  # noqa: E402
 from tests.corpus_rows import stance_rows  # noqa: E402
 
 
@@ -53,17 +54,26 @@ def _write(writer, table, path: Path, pq):
     return writer
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU seconds every process of the machine has used since boot (user + nice + system, all cores)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:4]
+    return sum(int(f) for f in fields) / os.sysconf("SC_CLK_TCK")
+
+
 def aggregate(source: Path, out: Path, engine: str) -> dict:
     command = [sys.executable, "-c", "from stance.cli import app; app()", "corpus", str(source), "-o", str(out),
                "--period", "month", "--engine", engine]
-    started = time.perf_counter()
+    started, busy = time.perf_counter(), _busy_cpu_seconds()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = __import__("os").wait4(child.pid, 0)
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"stance corpus failed:\n{child.stderr.read()}")
+    # What other processes used meanwhile, as a share of the cores (Spark's JVM, a grandchild, counts as other).
+    other = (_busy_cpu_seconds() - busy - usage.ru_utime - usage.ru_stime) / (seconds * len(os.sched_getaffinity(0)))
     summary = json.loads((out / "summary.json").read_text())
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "other_load": round(max(0.0, other), 3),
             "rows_read": summary["rows_read"], "duplicates_dropped": summary["duplicates_dropped"],
             "dyads": summary["dyads"], "series_rows": summary["series_rows"]}
 
@@ -87,11 +97,11 @@ def main() -> None:
                 print(f"{articles:>8,} articles {rows:>9,} rows {result['input_mb']:>7.1f} MB  {engine:6} "
                       f"{result['seconds']:>7.1f} s  peak RSS {result['peak_rss_mb']:>7.1f} MB  "
                       f"{result['dyads']} dyads, {result['series_rows']:,} series rows, "
-                      f"{result['duplicates_dropped']} duplicates dropped", flush=True)
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    flags = Path("/proc/cpuinfo").read_text()
-    payload = {"cpu": cpu, "avx512_bf16": "avx512_bf16" in flags, "cores": __import__("os").cpu_count(),
+                      f"{result['duplicates_dropped']} duplicates dropped; other load {result['other_load']}",
+                      flush=True)
+    hardware = detect_hardware()
+    print(f"CPU: {hardware.cpu_name} ({hardware.cpu_class}), {hardware.threads} threads")
+    payload = {"cpu": hardware.cpu_name, "cpu_class": hardware.cpu_class, "threads": hardware.threads,
                "results": results, "self_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n")

@@ -120,8 +120,9 @@ async def run(args: argparse.Namespace) -> dict:
     finally:
         watch.running = False
         stop_local_server(process)
+    hardware = detect_hardware()
     return {
-        "model": info["model"], "backend": info["backend"], "cpu": f"{detect_hardware().cpu_name}, {detect_hardware().cpu_class}",
+        "model": info["model"], "backend": info["backend"], "cpu": f"{hardware.cpu_name}, {hardware.cpu_class}",
         "cpus": os.cpu_count(), "chars": args.chars, "first_analysis_s": round(first, 2),
         "alone": alone, "slowest": slowest, "idle": idle, "busy": busy,
         "analyses_during_busy": [{"status": s, "seconds": round(t, 2)} for s, t in loop.done],

@@ -62,17 +62,9 @@ def tiny_tokenizer(tiny_bert):
 
 
 @pytest.fixture()
-def bentoml_home(tmp_path, monkeypatch) -> Iterator[Path]:
+def bentoml_home(tmp_path) -> Iterator[Path]:
     """A fresh, empty BentoML home (model store) for one test."""
-    from bentoml._internal.configuration.containers import BentoMLContainer
-    from bentoml._internal.models import ModelStore
+    from tests.model_store import model_store_at
 
-    home = tmp_path / "bentoml"
-    (home / "models").mkdir(parents=True)
-    monkeypatch.setenv("BENTOML_HOME", str(home))
-    # BentoML caches its home and store as singletons: point both at the new folder, then reset.
-    BentoMLContainer.bentoml_home.set(str(home))
-    BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
-    yield home
-    BentoMLContainer.model_store.reset()
-    BentoMLContainer.bentoml_home.reset()
+    with model_store_at(tmp_path / "bentoml") as home:
+        yield home

@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 
 from tests.local_server import serving
+from tests.model_store import model_store_at
 from tests.test_article_fixtures import same_stances, tiny_model  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,21 +77,11 @@ BAD_INPUTS = {
 @pytest.fixture(scope="module")
 def store(tiny_model, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
     """A model store (BENTOML_HOME) holding the tiny model as `stance:<version>` (torch backend: no ONNX export)."""
-    from bentoml._internal.configuration.containers import BentoMLContainer
-    from bentoml._internal.models import ModelStore
-
     from training.register import register
 
-    home = tmp_path_factory.mktemp("analyze-service") / "bentoml"
-    (home / "models").mkdir(parents=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BENTOML_HOME", str(home))
-        BentoMLContainer.bentoml_home.set(str(home))
-        BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
+    with model_store_at(tmp_path_factory.mktemp("analyze-service") / "bentoml") as home:
         register(tiny_model, "stance", {"name": "tiny"}, {}, "abc", onnx=False)
         yield home
-        BentoMLContainer.model_store.reset()
-        BentoMLContainer.bentoml_home.reset()
 
 
 @pytest.fixture(scope="module")

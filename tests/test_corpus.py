@@ -55,7 +55,7 @@ def test_the_bootstrap_interval_is_reproducible_and_order_free() -> None:
     assert mean_interval(list(reversed(scores)), "a") == (mean, low, high)
     assert mean_interval(scores, "b") != (mean, low, high)  # each group draws its own resamples
     assert mean_interval([0.4], "a") == (0.4, None, None)
-    big = [math.sin(i) for i in range(50_000)]  # bootstrapped in slices: same result as one draw would be shaped
+    big = [math.sin(i) for i in range(50_000)]  # a group this large is bootstrapped in slices of resamples
     m, lo, hi = mean_interval(big, "big")
     assert lo < m < hi and hi - lo < 0.02
 

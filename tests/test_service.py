@@ -15,6 +15,7 @@ from tests.local_server import (
     ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
 )
 from stance.modeling import ModelSpec, build_model
+from tests.model_store import model_store_at
 
 ROOT = Path(__file__).resolve().parents[1]
 IRAN = {"text": "Iran praised its great ally China for the deal.", "target_span": [28, 33], "holder_span": [0, 4]}
@@ -58,25 +59,16 @@ BAD_INPUTS = {
 @pytest.fixture(scope="module")
 def store(tiny_bert, tmp_path_factory) -> Iterator[tuple[Path, str]]:
     """A model store holding one registered tiny model: (BENTOML_HOME, tag)."""
-    from bentoml._internal.configuration.containers import BentoMLContainer
-    from bentoml._internal.models import ModelStore
-
     from training.register import register
 
     home = tmp_path_factory.mktemp("service") / "bentoml"
-    (home / "models").mkdir(parents=True)
     model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
     model.save(home.parent / "model", tokenizer)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BENTOML_HOME", str(home))
-        BentoMLContainer.bentoml_home.set(str(home))
-        BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
+    with model_store_at(home):
         tag = register(
             home.parent / "model", "stance", {"name": "tiny"}, {"test": {"toy:test:stance": {"f1m": 50.0}}}, "abc"
         )
         yield home, tag
-        BentoMLContainer.model_store.reset()
-        BentoMLContainer.bentoml_home.reset()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,9 @@ from stance.schema import AUTHOR
 
 Format = Literal["json", "csv", "graphml", "plover", "icews-csv"]
 FORMATS: tuple[str, ...] = ("json", "csv", "graphml", "plover", "icews-csv")
-CSV_COLUMNS = ("article", "date", "source", "url", "holder", "holder_name", "target", "target_name", "stance", "score", "confidence", "count", "statements")
+CSV_METADATA = ("date", "source", "url")
+"""The article's metadata in each pair row (tables written before it existed lack these columns)."""
+CSV_COLUMNS = ("article", *CSV_METADATA, "holder", "holder_name", "target", "target_name", "stance", "score", "confidence", "count", "statements")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 NODE_KEYS = (("name", "string"), ("type", "string"), ("mentions", "int"))

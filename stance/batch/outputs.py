@@ -21,7 +21,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import ValidationError
 
-from stance.article.export import CSV_COLUMNS
+from stance.article.export import CSV_COLUMNS, CSV_METADATA
 from stance.article.gazetteer import ActorGazetteer
 from stance.article.rollup import roll_up
 from stance.article.schema import ActorOut, ArticleAnalysis, MentionOut, StanceOut, StatementOut
@@ -48,7 +48,7 @@ def record_kind(fields: dict[str, Any]) -> Kind:
         return "analyses"
     if STANCE_ROW_KEYS <= keys:
         return "stance_rows"
-    if set(CSV_COLUMNS) - {"date", "source", "url"} <= keys:  # older tables lack the metadata
+    if set(CSV_COLUMNS) - set(CSV_METADATA) <= keys:
         raise InputError("This is the pair table of `stance analyze --format csv`: it has no statement texts to "
                          "show as evidence. Fix: open the JSON Lines output (`stance analyze --format json`) or the "
                          "output of `stance score --mode articles`.")

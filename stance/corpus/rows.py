@@ -163,7 +163,8 @@ def stance_row(fields: dict[str, Any], path: Path, number: int) -> CorpusRow:
 
 
 def _score(favor: Any, against: Any) -> float:
-    """P(favor) − P(against), rounded like the roll-ups; InputError when the probabilities are missing."""
+    """P(favor) − P(against), rounded to 6 places; ValueError when the probabilities are missing (a stance
+    row turns it into an InputError naming the row)."""
     if favor is None or against is None:
         raise ValueError("stance_favor / stance_against probabilities missing")
     return round(float(favor) - float(against), 6)

@@ -38,9 +38,9 @@ def _corpus_batches(batches: Iterator[Any], file_name: str, period: Period) -> I
     path = Path(file_name)
     for frame in batches:
         out = []
-        for number, fields in enumerate(frame.to_dict("records"), 1):
+        for fields in frame.to_dict("records"):
             fields = {k: (None if isinstance(v, float) and v != v else v) for k, v in fields.items()}
-            row = stance_row(fields, path, number)
+            row = stance_row(fields, path, int(fields.get("row") or 0))  # the input row it came from
             out.append({**row.as_dict(), "sortdate": row.date or NO_DATE, "period": period_of(row.date, period)})
         yield pd.DataFrame(out, columns=[*ROW_FIELDS, "sortdate", "period"])
 

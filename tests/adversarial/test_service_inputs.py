@@ -20,6 +20,7 @@ import pytest
 from tests.local_server import (
     ServerNotReady, drain_output, free_port, start_local_server, stop_local_server, wait_until_ready,
 )
+from tests.model_store import model_store_at
 
 ITEM = {"text": "Iran praised its great ally China for the deal.", "target_span": [28, 33]}
 ARTICLE = "Russia praised Iran. Persia condemned the attack."
@@ -97,24 +98,15 @@ CASES = {
 @pytest.fixture(scope="module")
 def store(tiny_bert, tmp_path_factory) -> Iterator[Path]:
     """BENTOML_HOME with one tiny model whose base encoder is a local path (as a fine-tuned base is)."""
-    from bentoml._internal.configuration.containers import BentoMLContainer
-    from bentoml._internal.models import ModelStore
-
     from stance.modeling import ModelSpec, build_model
     from training.register import register
 
     home = tmp_path_factory.mktemp("hardening") / "bentoml"
-    (home / "models").mkdir(parents=True)
     model, tokenizer = build_model(str(tiny_bert), ModelSpec.default("multi", "markers", 64, str(tiny_bert)))
     model.save(home.parent / "model", tokenizer)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BENTOML_HOME", str(home))
-        BentoMLContainer.bentoml_home.set(str(home))
-        BentoMLContainer.model_store.set(ModelStore(str(home / "models")))
+    with model_store_at(home):
         register(home.parent / "model", "stance", {"name": "tiny"}, {}, "abc", onnx=False)
         yield home
-        BentoMLContainer.model_store.reset()
-        BentoMLContainer.bentoml_home.reset()
 
 
 @pytest.fixture(scope="module")
